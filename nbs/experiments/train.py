@@ -1,0 +1,99 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: python3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Train one model on the biography world
+#
+# The papermill template behind the three-phase experiment (paper Fig 2) and every other plain training
+# run: it builds a world, trains a transformer with the paper's metrics, and writes `metrics.csv`,
+# `summary.json`, `config.json` and a per-run figure into `out_dir`. Defaults are test-sized; presets in
+# `experiments/*.yaml` set the real sizes. Run it top to bottom as it is, or through
+# `factdyn run phases --preset cpu`.
+
+# %%
+import json, os, tempfile, time
+from pathlib import Path
+import numpy as np
+import torch
+import matplotlib
+import matplotlib.pyplot as plt
+from factdyn.data import World, WorldConfig, baseline_loss
+from factdyn.train import TrainConfig, train, default_model_config
+from factdyn.data import make_sampler
+from factdyn.analysis import plot_phases, pick_device, set_threads_from_env
+
+# %% tags=["parameters"]
+out_dir: str = ""  # folder for metrics.csv, summary.json, checkpoints and the run's figure ("" = a new temporary folder)
+n_individuals: int = 200  # individuals seen in training [1, ]
+n_unseen: int = 100  # never-seen individuals, the hallucination probe [0, ]
+pools: str = "cpu"  # value-pool sizes: the CPU-scale pools (baseline 5.69) or the paper's (6.78) {cpu|paper}
+seed: int = 0  # seed of the world, the initialisation and the data stream [0, ]
+n_layer: int = 2  # transformer layers [1, ]
+n_head: int = 2  # attention heads [1, ]
+d_model: int = 64  # residual width [8, ]
+d_mlp: int = 256  # MLP hidden width [8, ]
+steps: int = 300  # training steps [1, ]
+batch_size: int = 32  # sequences per step [1, ]
+lr: float = 0.003  # peak learning rate [1e-06, 1.0]
+weight_decay: float = 0.1  # AdamW weight decay on matrices [0.0, ]
+schedule: str = "cosine"  # learning-rate schedule {cosine|constant}
+n_templates: int = 0  # training templates per individual and attribute, 0 = all 20 [0, 20]
+shuffle: bool = True  # random sentence order (False: fixed attribute order)
+sampler: str = "uniform"  # which individuals a batch holds {uniform}
+n_eval: int = 128  # biographies per evaluation set [1, ]
+n_evals: int = 20  # evenly spaced evaluations [1, ]
+n_dense: int = 5  # extra evaluations in the first eighth of training [0, ]
+n_checkpoints: int = 0  # checkpoints besides the final one [0, ]
+device: str = "cpu"  # where to train {cpu|cuda|auto}
+
+# %%
+set_threads_from_env()
+dev = pick_device(device)
+out_dir = out_dir or tempfile.mkdtemp(prefix="factdyn-train-")
+wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed)
+world = World(WorldConfig.paper(**wkw) if pools == "paper" else WorldConfig(**wkw))
+tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
+                 seed=seed, n_eval=n_eval, n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints,
+                 shuffle=shuffle, n_templates=n_templates)
+mc = default_model_config(world, n_layer=n_layer, n_head=n_head, d_model=d_model, d_mlp=d_mlp)
+print(world)
+print(mc)
+
+# %%
+t0 = time.time()
+res = train(world, tc, mc, out_dir=out_dir, sampler=make_sampler(sampler, world), device=dev)
+wall = time.time() - t0
+
+# %% [markdown]
+# ## Summary
+# Plateau bounds come from `factdyn.metrics.plateau_bounds` (start: within 10% of the baseline; end: first
+# evaluation below 0.9 × baseline), also with the stricter 0.8 × baseline and baseline − 0.5 nat rules.
+
+# %%
+log, base = res.log, res.baseline
+start, end = res.plateau()
+summary = dict(baseline=base, plateau_start=start, plateau_end=end,
+               plateau_end_08=res.plateau(leave=0.8)[1], plateau_end_minus05=res.plateau(margin=0.5)[1],
+               final_seen_loss=float(log.seen_loss.iloc[-1]), final_seen_acc=float(log.seen_acc.iloc[-1]),
+               min_seen_loss=float(log.seen_loss.min()),
+               final_unseen_loss=float(log.unseen_loss.iloc[-1]) if "unseen_loss" in log else None,
+               non_embedding_params=res.model.num_params(), world_hash=world.content_hash(),
+               seconds=wall, seconds_per_step=wall / steps, device=str(dev))
+Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
+summary
+
+# %%
+fig = plot_phases(log, base, title=f"{n_individuals} individuals, {steps} steps")
+fig.savefig(Path(out_dir, "phases.png"), dpi=110, bbox_inches="tight")
