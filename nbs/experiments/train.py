@@ -35,7 +35,7 @@ from factdyn.data import make_sampler
 from factdyn.analysis import plot_phases, pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
-out_dir: str = ""  # folder for metrics.csv, summary.json, checkpoints and the run's figure ("" = a new temporary folder)
+out_dir: str = ""  # folder for metrics.csv, summary.json, checkpoints and the run's figure (empty: a new temporary folder)
 n_individuals: int = 200  # individuals seen in training [1, ]
 n_unseen: int = 100  # never-seen individuals, the hallucination probe [0, ]
 pools: str = "cpu"  # value-pool sizes: the CPU-scale pools (baseline 5.69) or the paper's (6.78) {cpu|paper}
@@ -49,9 +49,18 @@ batch_size: int = 32  # sequences per step [1, ]
 lr: float = 0.003  # peak learning rate [1e-06, 1.0]
 weight_decay: float = 0.1  # AdamW weight decay on matrices [0.0, ]
 schedule: str = "cosine"  # learning-rate schedule {cosine|constant}
-n_templates: int = 0  # training templates per individual and attribute, 0 = all 20 [0, 20]
+n_templates: int = 0  # training templates per individual and attribute, 0 means all 20 [0, 20]
 shuffle: bool = True  # random sentence order (False: fixed attribute order)
-sampler: str = "uniform"  # which individuals a batch holds {uniform}
+sampler: str = "uniform"  # which individuals a batch holds {uniform|power_law|celebrities|warmup|adaptive_warmup|growth}
+alpha: float = 0.0  # power_law: P(rank i) ∝ i^-alpha [0.0, ]
+n_celebrities: int = 1  # celebrities: how many individuals are over-sampled [1, ]
+celeb_weight: float = 8.0  # celebrities: their sampling weight relative to the others [0.0, ]
+n_warmup: int = 1  # warmup / adaptive_warmup: individuals in the warm-up subset [1, ]
+warmup_epochs: float = 1.0  # warmup: warm-up length in epochs of the full population [0.0, ]
+warmup_max_steps: int = 0  # adaptive_warmup: longest allowed warm-up, 0 means no cap [0, ]
+n_start: int = 1  # growth: individuals in the first stage [1, ]
+n_stages: int = 3  # growth: number of growth stages after the first [1, ]
+stage_steps: int = 100  # growth: steps per stage [1, ]
 n_eval: int = 128  # biographies per evaluation set [1, ]
 n_evals: int = 20  # evenly spaced evaluations [1, ]
 n_dense: int = 5  # extra evaluations in the first eighth of training [0, ]
@@ -73,7 +82,11 @@ print(mc)
 
 # %%
 t0 = time.time()
-res = train(world, tc, mc, out_dir=out_dir, sampler=make_sampler(sampler, world), device=dev)
+samp = make_sampler(sampler, world, alpha=alpha, n_celebrities=n_celebrities, weight=celeb_weight, n_warmup=n_warmup,
+                    epochs=warmup_epochs, batch_size=batch_size, baseline=baseline_loss(world.cfg),
+                    max_steps=warmup_max_steps or None, n_start=n_start, n_stages=n_stages, stage_steps=stage_steps)
+print(samp)
+res = train(world, tc, mc, out_dir=out_dir, sampler=samp, device=dev)
 wall = time.time() - t0
 
 # %% [markdown]
@@ -90,7 +103,9 @@ summary = dict(baseline=base, plateau_start=start, plateau_end=end,
                min_seen_loss=float(log.seen_loss.min()),
                final_unseen_loss=float(log.unseen_loss.iloc[-1]) if "unseen_loss" in log else None,
                non_embedding_params=res.model.num_params(), world_hash=world.content_hash(),
-               seconds=wall, seconds_per_step=wall / steps, device=str(dev))
+               seconds=wall, seconds_per_step=wall / steps, device=str(dev), sampler=repr(samp),
+               switch_step=getattr(samp, 'switch_step', getattr(samp, 'warmup_steps', None)),
+               final_auc_maxprob=float(log.auc_maxprob.iloc[-1]) if "auc_maxprob" in log else None)
 Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
 summary
 
