@@ -1,0 +1,104 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: python3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Attention patching: train with another checkpoint's attention patterns (paper Fig 3 middle, Fig D)
+#
+# The twin-model procedure of App. D.1. A *reference* run (a completed run of the train template, with
+# checkpoints) is given. The *modified* run starts from the same initial parameters and sees the same batches
+# (both follow from the reference's seed), so up to step `start` it *is* the reference run: it continues from
+# the reference's checkpoint at `start`. From `start` on, every layer uses the attention pattern that the
+# reference checkpoint of step `ref` computes on the same input (stop-gradient), and AdamW is reset at `start`.
+# `start = ref` freezes the attention of the run at that step; `start = init` patches from the first step.
+#
+# Steps are given by name and resolved from the reference run's plateau (its `summary.json`), snapped to the
+# nearest checkpoint: `init` (0), `early` (phase 1, half-way to the plateau start), `mid` (mid-plateau),
+# `end` (plateau end), `post` (a third of the way from the plateau end to the end of training), `final` (last step).
+# With `reference` empty the notebook first trains a tiny reference itself, so it runs top to bottom as it is.
+
+# %%
+import json, shutil, tempfile, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import torch
+from factdyn.data import World, WorldConfig
+from factdyn.model import ModelConfig, Transformer
+from factdyn.train import TrainConfig, train, default_model_config, load_checkpoint, model_from_checkpoint
+from factdyn.attention import PatchedModel
+from factdyn.finetune import resolve_checkpoint
+from factdyn.analysis import pick_device, set_threads_from_env
+
+# %% tags=["parameters"]
+out_dir: str = ""  # folder for metrics.csv and summary.json (empty: a new temporary folder)
+reference: str = ""  # run folder or experiment/preset of the reference run (empty: train a tiny reference here)
+ref: str = "end"  # which reference checkpoint provides the attention patterns {init|early|mid|end|post|final}
+start: str = "init"  # from which step the patterns are used {init|early|mid|end|post|final}
+keep_checkpoints: bool = False  # keep the patched run's checkpoints (otherwise only the final one)
+device: str = "cpu"  # where to train {cpu|cuda|auto}
+
+# %%
+set_threads_from_env()
+dev = pick_device(device)
+out_dir = Path(out_dir or tempfile.mkdtemp(prefix="factdyn-patch-"))
+t0 = time.time()
+if reference:
+    ref_dir = resolve_checkpoint(reference).parent.parent
+else:   # a tiny reference run with checkpoints, so that the notebook runs on its own
+    ref_dir = Path(tempfile.mkdtemp(prefix="factdyn-patch-ref-"))
+    w = World(WorldConfig(n_individuals=60, n_unseen=20))
+    r = train(w, TrainConfig(steps=40, batch_size=16, lr=3e-3, n_eval=16, n_evals=4, n_dense=0, n_checkpoints=4),
+              default_model_config(w, n_layer=1, n_head=2, d_model=32, d_mlp=64), out_dir=ref_dir, progress=False)
+    s, e = r.plateau()
+    (ref_dir / "summary.json").write_text(json.dumps(dict(plateau_start=s, plateau_end=e)))
+ckpts = sorted(int(p.stem.split("_")[1]) for p in ref_dir.glob("ckpt/step_*.pt"))
+config = load_checkpoint(ref_dir / "ckpt" / f"step_{ckpts[-1]:06d}.pt")["config"]
+T = int(config["train"]["steps"])
+summ = json.loads((ref_dir / "summary.json").read_text())
+p0 = summ.get("plateau_start") or T // 8
+p1 = summ.get("plateau_end") or (p0 + T) // 2
+named = dict(init=0, early=p0 // 2, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p1) // 3, final=T)
+snap = lambda s: min(ckpts, key=lambda c: (abs(c - s), c))
+ref_step, start_step = snap(named[ref]), snap(named[start])
+print(f"reference {ref_dir} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")
+print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}")
+
+# %%
+world = World(WorldConfig(**config["world"]))
+assert world.content_hash() == config["world_hash"], "the rebuilt world differs from the reference's"
+tc = TrainConfig(**config["train"])
+mc = ModelConfig(**load_checkpoint(ref_dir / "ckpt" / f"step_{ref_step:06d}.pt")["model_cfg"])
+reference_model = model_from_checkpoint(ref_dir / "ckpt" / f"step_{ref_step:06d}.pt")
+base = Transformer(mc, torch.Generator().manual_seed(tc.seed))      # the reference run's initialisation
+if start_step > 0:   # up to `start` the modified run is the reference run: continue from its checkpoint
+    (out_dir / "ckpt").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ref_dir / "ckpt" / f"step_{start_step:06d}.pt", out_dir / "ckpt" / f"step_{start_step:06d}.pt")
+    m = pd.read_csv(ref_dir / "metrics.csv"); m[m.step <= start_step].to_csv(out_dir / "metrics.csv", index=False)
+res = train(world, tc, model=PatchedModel(base, reference_model), out_dir=out_dir, resume=True,
+            reset_optimizer_at=start_step, device=dev)
+if not keep_checkpoints:
+    for f in (out_dir / "ckpt").glob("step_*.pt"):
+        if f.name != f"step_{T:06d}.pt": f.unlink()
+wall = time.time() - t0
+
+# %%
+log = res.log
+s, e = res.plateau()
+summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,
+               reference_plateau_start=p0, reference_plateau_end=p1, baseline=res.baseline,
+               final_seen_loss=float(log.seen_loss.iloc[-1]), final_seen_acc=float(log.seen_acc.iloc[-1]),
+               min_seen_loss=float(log.seen_loss.min()), seconds=wall)
+(out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+summary
