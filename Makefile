@@ -5,7 +5,7 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 PRESET  ?= cpu
-WORKERS ?= 1
+WORKERS ?= 2
 STAMP   := $(VENV)/.installed
 
 .PHONY: install reproduce test sync nbtest pytest site bench gpu-check clean-runs

@@ -54,7 +54,7 @@ shuffle: bool = True  # random sentence order (False: fixed attribute order)
 sampler: str = "uniform"  # which individuals a batch holds {uniform|power_law|celebrities|warmup|adaptive_warmup|growth}
 alpha: float = 0.0  # power_law: P(rank i) ∝ i^-alpha [0.0, ]
 n_celebrities: int = 1  # celebrities: how many individuals are over-sampled [1, ]
-celeb_weight: float = 8.0  # celebrities: their sampling weight relative to the others [0.0, ]
+celeb_weight: float = 8.0  # celebrities: their sampling weight relative to the others [1e-06, ]
 n_warmup: int = 1  # warmup / adaptive_warmup: individuals in the warm-up subset [1, ]
 warmup_epochs: float = 1.0  # warmup: warm-up length in epochs of the full population [0.0, ]
 warmup_max_steps: int = 0  # adaptive_warmup: longest allowed warm-up, 0 means no cap [0, ]
@@ -102,6 +102,7 @@ summary = dict(baseline=base, plateau_start=start, plateau_end=end,
                final_seen_loss=float(log.seen_loss.iloc[-1]), final_seen_acc=float(log.seen_acc.iloc[-1]),
                min_seen_loss=float(log.seen_loss.min()),
                final_unseen_loss=float(log.unseen_loss.iloc[-1]) if "unseen_loss" in log else None,
+               final_unseen_acc=float(log.unseen_acc.iloc[-1]) if "unseen_acc" in log else None,
                non_embedding_params=res.model.num_params(), world_hash=world.content_hash(),
                seconds=wall, seconds_per_step=wall / steps, device=str(dev), sampler=repr(samp),
                switch_step=getattr(samp, 'switch_step', getattr(samp, 'warmup_steps', None)),
