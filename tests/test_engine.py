@@ -213,8 +213,8 @@ def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
                          '--figures-dir', figs)
     assert code == 0, err
     lines = [l for l in out.splitlines() if l.startswith('[')]
-    assert [l.split(' ...')[0] for l in lines if '...done' in l] == ['[1/3] toy seed=0', '[2/3] toy seed=1', '[3/3] other run',
-                                                                     '[figure 1/1] toy figure']
+    assert [l.split(' ...')[0] for l in lines if '...done' in l] == ['[1/3] toy seed=0', '[2/3] toy seed=1', '[figure 1/1] toy figure',
+                                                                     '[3/3] other run']   # figures right after their experiment
     assert 'step 2/2 loss' in err                                       # the kernels' output streams to stderr
     csv = (figs / 'toy_smoke.csv').read_text().splitlines()
     assert csv[0] == 'seed,loss' and len(csv) == 3

@@ -84,6 +84,7 @@ bx.set_xlabel("training step"); bx.set_ylabel("attribute loss, held-out template
 bx.legend(fontsize=6, ncol=2)
 fig.tight_layout(); fig.savefig(fig_dir / "diversity.png", dpi=120, bbox_inches="tight")
 
+
 # %% [markdown]
 # ## Numbers beside the paper's
 # The checks of the paper's three claims: fixed order ends at or above the baseline; one template learns

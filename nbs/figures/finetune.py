@@ -60,7 +60,7 @@ for c, (_, s) in zip(colors, summ.iterrows()):
     axes[2].plot(log.old_loss, log.new_loss, color=c, marker=".", ms=3); axes[2].plot(log.old_loss.iloc[:1], log.new_loss.iloc[:1], "o", color=c)
 axes[0].axhline(base, color="grey", lw=1); axes[0].set_yscale("log"); axes[0].set_ylabel("attribute loss")
 axes[1].set_ylabel("attribute accuracy"); axes[1].set_ylim(-0.02, 1.02)
-for a in axes[:2]: a.set_xscale("symlog", linthresh=10); a.set_xlabel("fine-tuning step")
+for a in axes[:2]: a.set_xscale("symlog", linthresh=10); a.set_xlim(left=0); a.set_xlabel("fine-tuning step")
 axes[2].set_xscale("log"); axes[2].set_yscale("log"); axes[2].set_xlabel("old individuals' loss"); axes[2].set_ylabel("fine-tuning individuals' loss")
 axes[2].axvline(base, color="grey", lw=1); axes[2].axhline(base, color="grey", lw=1)
 axes[0].legend(fontsize=7)

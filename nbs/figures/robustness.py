@@ -199,6 +199,7 @@ bx.set_xlabel("size relative to the reference (non-embedding parameters, or N)")
 bx.set_ylabel("plateau end relative to the reference"); bx.legend(fontsize=7)
 fig.tight_layout(); fig.savefig(fig_dir / "robustness_plateau.png", dpi=120, bbox_inches="tight")
 
+
 # %% [markdown]
 # ## Numbers beside the paper's
 # The paper's final losses (at 16k steps, baseline 6.78) are read off Fig C; ours are final losses on held-out

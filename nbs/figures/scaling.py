@@ -75,6 +75,7 @@ summ["budget_exposures"] = T * B / N
 print(summ[["n_individuals", "steps", "plateau_start", "plateau_end", "plateau_end_08", "plateau_end_minus05",
             "exposures_end", "final_seen_loss", "status"]].to_string())
 
+
 # %% [markdown]
 # ## Power-law fits
 # `fit_power_law` fits `plateau_end = a · N^b` by least squares in log–log space (R² in log space), on the runs
@@ -104,6 +105,7 @@ def paper_steps(n, batch=B0):
 def paper_exposures(n):
     "Exposures per individual at the paper's fitted plateau end: 0.43 · 128 · N^(0.81 − 1) ≈ 55 · N^-0.19."
     return PAPER["a"] * PAPER["batch"] * np.asarray(n, float) ** (PAPER["b"] - 1)
+
 
 # %%
 #| label: fig-scaling
@@ -162,6 +164,7 @@ for a in axes:
 axes[0].set_xlabel("training step"); axes[1].set_xlabel("exposures per individual (step × batch / N)")
 axes[1].set_xscale("log"); axes[0].legend(fontsize=8)
 fig.tight_layout(); fig.savefig(fig_dir / "scaling_curves.png", dpi=120, bbox_inches="tight")
+
 
 # %% [markdown]
 # ## Numbers beside the paper's
