@@ -106,6 +106,14 @@ class Budget:
     def left(self) -> float: return self.end - time.perf_counter()
 
 BUDGET = Budget(float('inf'))
+NOISE: list = []           # max/min time of each measured series of the current figure
+
+def probe_ms() -> float:
+    "A fixed workload (two 1024³ matmuls), timed before and after each figure to tell when the machine got busy."
+    a = torch.randn(1024, 1024); a @ a
+    t = time.perf_counter()
+    for _ in range(2): a @ a
+    return 1e3 * (time.perf_counter() - t)
 
 def interleave(fns: dict, rounds: int, warmup: int = 1, share: float = 0.1, min_rounds: int = 2) -> dict:
     """Seconds per call of each `fn(i)` (i: the batch index), alternating the functions every round (the order
@@ -122,6 +130,7 @@ def interleave(fns: dict, rounds: int, warmup: int = 1, share: float = 0.1, min_
         for k in (names if r % 2 == 0 else names[::-1]):
             t = time.perf_counter(); fns[k](warmup + r); out[k].append(time.perf_counter() - t)
         out['_i'].append(warmup + r)
+    NOISE.append(max(max(v) / min(v) for k, v in out.items() if k != '_i' and v))   # > 1.5: other load interfered
     return out
 
 def paired(num: list, den: list) -> float:
@@ -338,15 +347,22 @@ def run_suite(preset: str = 'cpu', out_dir: Path | str | None = HERE / 'results'
     S = Setup(preset)
     figs = {}
     log(f"[bench] preset={preset} threads={torch.get_num_threads()} {S.world!r}")
-    log("[bench] throughput and matmul peak ..."); figs['throughput'] = bench_throughput(S, hf)
-    log("[bench] generation ...")
-    figs['generation'] = bench_generation(S, figs['throughput']['factdyn']['bios_per_s'])
-    log("[bench] evaluation ..."); figs['eval'] = bench_eval(S, hf)
-    log("[bench] population scaling ..."); figs['population'] = bench_population(S)
-    log("[bench] width scaling ..."); figs['width'] = bench_width(S, hf)
-    if compile:
-        log("[bench] torch.compile ..."); figs['compile'] = bench_compile(S)
-    log("[bench] several seeds in one process ..."); figs['multiseed'] = bench_multiseed(S)
+    noise = {}
+    def measure(name, fn, *args):
+        log(f"[bench] {name} ...")
+        NOISE.clear(); p0 = probe_ms()
+        figs[name] = fn(*args)
+        noise[name] = dict(probe_ms=[p0, probe_ms()], series_spread=max(NOISE, default=1.0))
+    measure('throughput', bench_throughput, S, hf)
+    measure('generation', lambda: bench_generation(S, figs['throughput']['factdyn']['bios_per_s']))
+    measure('eval', bench_eval, S, hf)
+    measure('population', bench_population, S)
+    measure('width', bench_width, S, hf)
+    if compile: measure('compile', bench_compile, S)
+    measure('multiseed', bench_multiseed, S)
+    best_probe = min(min(v['probe_ms']) for v in noise.values())
+    for v in noise.values():
+        v['noisy'] = bool(max(v['probe_ms']) > 1.5 * best_probe or v['series_spread'] > 1.6)
     th = figs['throughput']
     checks = dict(throughput=None if th['ratio'] is None else th['ratio'] >= TARGETS['throughput'],
                   mfu=th['factdyn']['mfu'] >= TARGETS['mfu'],
@@ -357,7 +373,8 @@ def run_suite(preset: str = 'cpu', out_dir: Path | str | None = HERE / 'results'
     res['meta']['load_avg_start'] = load0
     pk = [figs['throughput']['peak_gflops']] + [p['peak_gflops'] for p in figs['width']['points']]
     res['meta']['peak_spread'] = max(p['max'] for p in pk) / min(p['min'] for p in pk)
-    res['meta']['busy'] = bool(res['meta']['peak_spread'] > 1.4 or figs['throughput']['step_spread'] > 1.5)
+    res['noise'] = noise
+    res['meta']['busy'] = [k for k, v in noise.items() if v['noisy']]
     table = format_table(res)
     res['table'] = table
     if not quiet: print(table)
@@ -436,9 +453,9 @@ def format_table(res: dict) -> str:
             f"transformers {m['transformers'] or f'missing ({INSTALL_HINT})'}, {m['date']}, {m['seconds']:.0f} s")
     out = [head, line(rows[0]), '  '.join('-' * x for x in w)] + [line(r) for r in rows[1:]]
     if m.get('busy'):
-        out.append(f"WARNING: the machine was busy during the run (matmul-peak samples spread {m['peak_spread']:.1f}x, step "
-                   f"times {th['step_spread']:.1f}x): with {m['threads']} threads on {m['cores']} cores, contention slows every parallel region; these "
-                   "numbers are not representative; rerun when the machine is idle.")
+        out.append(f"WARNING: other load interfered with: {', '.join(m['busy'])} (a probe matmul slowed down or timings of one "
+                   f"series spread > 1.6x). With {m['threads']} threads on {m['cores']} cores, contention slows every parallel "
+                   "region and those figures are not representative; rerun when the machine is idle.")
     return '\n'.join(out)
 
 

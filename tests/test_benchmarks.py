@@ -28,6 +28,8 @@ def tiny_run(bench, tmp_path_factory):
     return bench.run_suite('tiny', out, quiet=True), out
 
 def test_every_figure_present(tiny_run):
+    "Every figure with its reference column (needs the `bench` extra; test_without_transformers covers its absence)."
+    pytest.importorskip('transformers')
     res, out = tiny_run
     saved = json.loads((out / 'latest.json').read_text())
     assert len(list(out.glob('*.json'))) == 2                            # <host>-<date>.json and latest.json

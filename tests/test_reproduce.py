@@ -8,11 +8,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_reproduce_smoke_end_to_end(tmp_path):
     runs, figs = tmp_path / 'runs', tmp_path / 'figs'
-    cmd = [sys.executable, '-m', 'factdyn.cli', 'reproduce', '--preset', 'smoke', '--runs-root', str(runs),
+    cmd = [str(Path(sys.executable).parent / 'factdyn'), 'reproduce', '--preset', 'smoke', '--runs-root', str(runs),
            '--figures-dir', str(figs), '-q']
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1500)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    names = list_experiments(root=ROOT)
+    assert 'summary:' in p.stdout and 'failed' not in p.stdout.split('summary:')[-1].replace('0 failed', ''), p.stdout[-2000:]
+    names = [e.name for e in list_experiments(root=ROOT)]
     assert 'phases' in names
     for name in names:
         exp = load_experiment(name, root=ROOT)
