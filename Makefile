@@ -46,3 +46,6 @@ bench: install
 
 clean-runs:
 	rm -rf runs
+
+gpu-check: install
+	$(BIN)/python benchmarks/gpu_check.py

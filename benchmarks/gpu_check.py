@@ -132,7 +132,7 @@ def main(argv=None):
     cfg = TINY if a.tiny else PAPER
     steps, warmup = (min(a.steps, 20), min(a.warmup, 3)) if a.tiny else (a.steps, a.warmup)
     peak_spec, name = spec_peak(device)
-    peak_meas = measured_peak(device, 256 if a.tiny else 8192,
+    peak_meas = measured_peak(device, 1024 if a.tiny else 8192,
                               torch.bfloat16 if torch.device(device).type == 'cuda' else torch.float32)
     peak = peak_spec or peak_meas
     log(f"[gpu_check] device {name}: bf16 peak {peak_spec or 'unknown'} TFLOP/s (table), measured matmul {peak_meas:.1f} TFLOP/s")
