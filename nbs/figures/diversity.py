@@ -27,12 +27,11 @@
 
 # %%
 import json
-from datetime import datetime
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-from factdyn.engine import collect, collect_summaries
+from factdyn.engine import collect, collect_summaries, wall_time
 from factdyn.analysis import md_table, fmt
 
 # %% tags=["parameters"]
@@ -91,13 +90,7 @@ fig.tight_layout(); fig.savefig(fig_dir / "diversity.png", dpi=120, bbox_inches=
 # badly; two or more random-order templates learn (final loss far below the baseline).
 
 # %%
-def wall_time(runs) -> tuple:
-    "(first start → last end, in seconds; sum of run seconds) from the runs' DONE markers."
-    d = [json.loads((Path(runs_root) / experiment / preset / r / "DONE").read_text()) for r in runs]
-    t0, t1 = min(datetime.fromisoformat(x["start"]) for x in d), max(datetime.fromisoformat(x["end"]) for x in d)
-    return (t1 - t0).total_seconds(), float(sum(x["seconds"] for x in d))
-
-wall, run_secs = wall_time(summ.run)
+wall, run_secs = wall_time(experiment, preset, summ.run, runs_root=runs_root)
 fixed, rand = summ[summ.order == "fixed"], summ[summ.order == "random"]
 rand1, rand2 = rand[rand.k == 1], rand[rand.k >= 2]
 

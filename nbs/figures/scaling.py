@@ -30,13 +30,12 @@
 
 # %%
 import json
-from datetime import datetime
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
-from factdyn.engine import collect, collect_summaries
+from factdyn.engine import collect, collect_summaries, wall_time
 from factdyn.analysis import fit_power_law, md_table, fmt
 
 # %% tags=["parameters"]
@@ -173,13 +172,7 @@ fig.tight_layout(); fig.savefig(fig_dir / "scaling_curves.png", dpi=120, bbox_in
 # runs' own training times.
 
 # %%
-def wall_time(runs) -> tuple:
-    "(first start → last end, in seconds; sum of run seconds) from the runs' DONE markers."
-    d = [json.loads((Path(runs_root) / experiment / preset / r / "DONE").read_text()) for r in runs]
-    t0, t1 = min(datetime.fromisoformat(x["start"]) for x in d), max(datetime.fromisoformat(x["end"]) for x in d)
-    return (t1 - t0).total_seconds(), float(sum(x["seconds"] for x in d))
-
-wall, run_secs = wall_time(summ.run)
+wall, run_secs = wall_time(experiment, preset, summ.run, runs_root=runs_root)
 
 def fitcell(f, key, digits=3):
     return "no fit" if f is None else (f"{f[key]:.{digits}f}" if key != "a" else f"{f[key]:.3g}")
