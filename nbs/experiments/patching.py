@@ -27,6 +27,11 @@
 # nearest checkpoint: `init` (0), `early` (phase 1, half-way to the plateau start), `mid` (mid-plateau),
 # `end` (plateau end), `post` (a third of the way from the plateau end to the end of training), `final` (last step).
 # With `reference` empty the notebook first trains a tiny reference itself, so it runs top to bottom as it is.
+#
+# `stop` ends the patched run early (0: at the reference's last step). The learning-rate schedule stays the
+# reference's, so up to `stop` the patched run and the reference are compared step for step; a patched step costs
+# about twice a plain one (the reference checkpoint's forward pass, then the run's own through the explicit
+# attention path), which is why the CPU preset stops its runs well after the reference's plateau end.
 
 # %%
 import json, shutil, tempfile, time
@@ -47,6 +52,7 @@ reference: str = ""  # run folder or experiment/preset of the reference run (emp
 ref: str = "end"  # which reference checkpoint provides the attention patterns {init|early|mid|end|post|final}
 start: str = "init"  # from which step the patterns are used {init|early|mid|end|post|final}
 keep_checkpoints: bool = False  # keep the patched run's checkpoints (otherwise only the final one)
+stop: int = 0  # end the patched run at this step, 0 means the reference's last step [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
 
 # %%
@@ -73,7 +79,10 @@ named = dict(init=0, early=p0 // 2, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p
 snap = lambda s: min(ckpts, key=lambda c: (abs(c - s), c))
 ref_step, start_step = snap(named[ref]), snap(named[start])
 print(f"reference {ref_dir} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")
-print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}")
+stop_step = stop or T
+if not 0 < stop_step <= T: raise ValueError(f"stop={stop} is outside the reference's {T} steps")
+if start_step >= stop_step: raise ValueError(f"start={start} (step {start_step}) is not before stop={stop_step}")
+print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}; stop at step {stop_step}")
 
 # %%
 world = World(WorldConfig(**config["world"]))
@@ -87,17 +96,19 @@ if start_step > 0:   # up to `start` the modified run is the reference run: cont
     shutil.copy(ref_dir / "ckpt" / f"step_{start_step:06d}.pt", out_dir / "ckpt" / f"step_{start_step:06d}.pt")
     m = pd.read_csv(ref_dir / "metrics.csv"); m[m.step <= start_step].to_csv(out_dir / "metrics.csv", index=False)
 res = train(world, tc, model=PatchedModel(base, reference_model), out_dir=out_dir, resume=True,
-            reset_optimizer_at=start_step, device=dev)
+            reset_optimizer_at=start_step, device=dev, stop_at=stop_step)
 if not keep_checkpoints:
     for f in (out_dir / "ckpt").glob("step_*.pt"):
-        if f.name != f"step_{T:06d}.pt": f.unlink()
+        if f.name != f"step_{stop_step:06d}.pt": f.unlink()
 wall = time.time() - t0
 
 # %%
 log = res.log
 s, e = res.plateau()
+ref_log = pd.read_csv(ref_dir / "metrics.csv").query("step == @stop_step")   # the unpatched run at the same step
 summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,
-               reference_plateau_start=p0, reference_plateau_end=p1, baseline=res.baseline,
+               reference_dir=str(ref_dir), reference_plateau_start=p0, reference_plateau_end=p1, baseline=res.baseline, stop_step=stop_step,
+               reference_loss_at_stop=float(ref_log.seen_loss.iloc[0]) if len(ref_log) else None,
                final_seen_loss=float(log.seen_loss.iloc[-1]), final_seen_acc=float(log.seen_acc.iloc[-1]),
                min_seen_loss=float(log.seen_loss.min()), seconds=wall)
 (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -19,7 +19,10 @@
 # Computes the attention metrics of `factdyn.attention` at every checkpoint of the `phases` run, on a fixed
 # batch of held-out-template biographies of seen individuals: in every layer, the first-name/middle-name mass at
 # the last name token (name grouping), and from the position that predicts a value the mass on the sentence's
-# name tokens and on its template text (extraction), plus the normalised entropy. Writes `attention.png`,
+# name tokens and on its template text (extraction), plus the normalised entropy. As the name is repeated in every
+# sentence, the grouping and extraction masses are also shown over every earlier name token, of any sentence
+# (`name_name_any`, `attr_name_any`): where a model sends its attention is then visible even when it is not the
+# current sentence's name. Writes `attention.png`,
 # `attention_layers.png`, `attention_summary.md` and `attention.json` (and the metrics as `attention.csv`).
 
 # %%
@@ -64,12 +67,14 @@ print(f"{len(ckpts)} checkpoints, {L + 1} layers; plateau {start}-{end}")
 
 # %%
 #| label: fig-attention
-#| fig-cap: "Attention metrics through training (the plateau shaded): the first layer's name→name grouping, the last layer's attention from the value-predicting position to the sentence's name and to its template text, and the normalised entropy of the last layer; the loss for reference."
+#| fig-cap: "Attention metrics through training (the plateau shaded): the first layer's name→name grouping (solid: the same name occurrence; dotted: every earlier name token), the last layer's attention from the value-predicting position to the sentence's name (solid), to every earlier name token (dotted) and to its template text, and the normalised entropy; the loss for reference."
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
 first, last = att[att.layer == 0], att[att.layer == L]
-axes[0].plot(first.step, first.name_name, label="layer 1: name → name")
-axes[0].plot(last.step, last.attr_name, label=f"layer {L + 1}: attribute → name")
-axes[0].plot(last.step, last.attr_text, label=f"layer {L + 1}: attribute → text")
+axes[0].plot(first.step, first.name_name, color="C0", label="layer 1: name → name")
+axes[0].plot(first.step, first.name_name_any, ":", color="C0", label="layer 1: name → any earlier name")
+axes[0].plot(last.step, last.attr_name, color="C1", label=f"layer {L + 1}: attribute → name")
+axes[0].plot(last.step, last.attr_name_any, ":", color="C1", label=f"layer {L + 1}: attribute → any name")
+axes[0].plot(last.step, last.attr_text, color="C2", label=f"layer {L + 1}: attribute → text")
 axes[0].set_ylim(0, 1); axes[0].set_ylabel("total attention"); axes[0].legend(fontsize=8)
 axes[1].plot(last.step, last.entropy, color="C4", label=f"layer {L + 1}"); axes[1].plot(first.step, first.entropy, color="C5", label="layer 1")
 axes[1].set_ylim(0, 1.02); axes[1].set_ylabel("normalised entropy"); axes[1].legend(fontsize=8)
@@ -82,13 +87,15 @@ fig.tight_layout(); fig.savefig(fig_dir / "attention.png", dpi=120, bbox_inches=
 
 # %%
 #| label: fig-attention-layers
-#| fig-cap: "The same metrics in every layer (Fig F)."
-fig, axes = plt.subplots(1, 4, figsize=(17, 3.4))
+#| fig-cap: "The same metrics in every layer (Fig F); bottom row: the name masses over every earlier name token."
+fig, axes = plt.subplots(2, 3, figsize=(15, 6.4)); axes = axes.ravel()
+cols = ["name_name", "attr_name", "attr_text", "name_name_any", "attr_name_any", "entropy"]
 for l in range(L + 1):
     g = att[att.layer == l]
-    for a, col in zip(axes, ["name_name", "attr_name", "attr_text", "entropy"]):
+    for a, col in zip(axes, cols):
         a.plot(g.step, g[col], label=f"layer {l + 1}", color=plt.cm.plasma(l / max(L, 1) * 0.85))
-for a, t in zip(axes, ["name → name", "attribute → name", "attribute → text", "normalised entropy"]):
+for a, t in zip(axes, ["name → name (same occurrence)", "attribute → name (same sentence)", "attribute → text",
+                       "name → any earlier name", "attribute → any name", "normalised entropy"]):
     a.set_title(t); a.set_xlabel("training step"); a.set_ylim(0, 1.02)
     if start is not None: a.axvspan(start, end if end is not None else log.step.max(), color="grey", alpha=0.12, lw=0)
 axes[0].legend(fontsize=7); fig.tight_layout(); fig.savefig(fig_dir / "attention_layers.png", dpi=120, bbox_inches="tight")
@@ -96,7 +103,7 @@ axes[0].legend(fontsize=7); fig.tight_layout(); fig.savefig(fig_dir / "attention
 
 # %% [markdown]
 # ## Numbers at the plateau start and end
-# Values at the checkpoints nearest to the detected plateau start and end, and at the end of training.
+# Values at initialisation, at the checkpoints nearest to the detected plateau start and end, and at the end of training.
 
 # %%
 def at(step, layer, col):
@@ -105,15 +112,23 @@ def at(step, layer, col):
     return float(g.iloc[(g.step - step).abs().argsort().iloc[0]][col])
 T = int(att.step.max())
 ours = {f"{name}_{when}": at(st, layer, col) for name, layer, col in
-        (("name_name_l1", 0, "name_name"), ("attr_name_last", L, "attr_name"), ("attr_text_last", L, "attr_text"),
-         ("entropy_last", L, "entropy")) for when, st in (("start", start), ("end", end), ("final", T))}
+        (("name_name_l1", 0, "name_name"), ("name_name_any_l1", 0, "name_name_any"), ("attr_name_last", L, "attr_name"),
+         ("attr_name_any_last", L, "attr_name_any"), ("attr_text_last", L, "attr_text"), ("entropy_last", L, "entropy"))
+        for when, st in (("init", 0), ("start", start), ("end", end), ("final", T))}
+best = att.groupby("layer").name_name_any.max()
+ours.update(name_name_any_best_layer=int(best.idxmax()) + 1, name_name_any_best=float(best.max()))
 ours["name_name_l1_max_step"] = int(first.step.iloc[int(first.name_name.values.argmax())])
 ours.update(plateau_start=start, plateau_end=end)
-rows = [dict(quantity="layer 1 name → name", paper="≈0.9 within ≈500 steps", **{w: ours[f"name_name_l1_{w}"] for w in ("start", "end", "final")}),
-        dict(quantity="last layer attribute → name", paper="≈0.3 early → ≈0.85 by ≈4k → ≈0.9", **{w: ours[f"attr_name_last_{w}"] for w in ("start", "end", "final")}),
-        dict(quantity="last layer attribute → text", paper="peak ≈0.6 at 300–500 → ≈0.1 by ≈3k", **{w: ours[f"attr_text_last_{w}"] for w in ("start", "end", "final")}),
-        dict(quantity="last layer normalised entropy", paper="1 → 0.25–0.6", **{w: ours[f"entropy_last_{w}"] for w in ("start", "end", "final")})]
-table = md_table(rows, ["quantity", "paper", "start", "end", "final"])
-(fig_dir / "attention_summary.md").write_text(f"Plateau start: step {start}; end: step {end}; training: {T} steps.\n\n" + table)
+W = ("init", "start", "end", "final")
+rows = [dict(quantity="layer 1 name → name (same occurrence)", paper="≈0.9 within ≈500 steps", **{w: ours[f"name_name_l1_{w}"] for w in W}),
+        dict(quantity="layer 1 name → any earlier name", paper="—", **{w: ours[f"name_name_any_l1_{w}"] for w in W}),
+        dict(quantity="last layer attribute → name (same sentence)", paper="≈0.3 early → ≈0.85 by ≈4k → ≈0.9", **{w: ours[f"attr_name_last_{w}"] for w in W}),
+        dict(quantity="last layer attribute → any name", paper="—", **{w: ours[f"attr_name_any_last_{w}"] for w in W}),
+        dict(quantity="last layer attribute → text", paper="peak ≈0.6 at 300–500 → ≈0.1 by ≈3k", **{w: ours[f"attr_text_last_{w}"] for w in W}),
+        dict(quantity="last layer normalised entropy", paper="1 → 0.25–0.6", **{w: ours[f"entropy_last_{w}"] for w in W})]
+table = md_table(rows, ["quantity", "paper", *W])
+(fig_dir / "attention_summary.md").write_text(
+    f"Plateau start: step {start}; end: step {end}; training: {T} steps. Largest name → any-earlier-name mass in any layer: "
+    f"{ours['name_name_any_best']:.3g} (layer {ours['name_name_any_best_layer']}).\n\n" + table)
 (fig_dir / "attention.json").write_text(json.dumps(ours, indent=1))
 print(table)
