@@ -154,8 +154,8 @@ def make_train_step(model, tc: TrainConfig, device='cpu', compile: bool = False,
     dev = torch.device(device).type
     autocast = amp and dev == 'cuda'                 # bf16 autocast on CUDA only; the CPU path stays fp32
     fused = isinstance(model, Transformer)
-    def plain_loss(x, y):
-        return F.cross_entropy(model(x).flatten(0, 1).float(), y.flatten(), ignore_index=-1)
+    def ce(logits, y): return F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
+    def plain_loss(x, y): return ce(model(x), y)
     compiled = torch.compile(plain_loss, dynamic=True) if compile else None
 
     def step(opt, x, y, lr, pats=None, value_mask=None):
@@ -169,7 +169,7 @@ def make_train_step(model, tc: TrainConfig, device='cpu', compile: bool = False,
                     if value_mask is not None: loss, lg = loss
                 else:
                     logits = model(x)
-                    loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
+                    loss = ce(logits, y)
                     if value_mask is not None: lg = logits.detach()[value_mask].float()
         opt.zero_grad(set_to_none=True)
         loss.backward()
