@@ -12,7 +12,7 @@ from .data import Batch, ROLE_NAME, ROLE_TEXT, ROLE_VALUE, ROLE_PAD
 from .model import Transformer, run_with_cache, hooks, pattern_replacer
 
 # %% auto #0
-__all__ = ['attention_metrics', 'PatchedModel']
+__all__ = ['METRICS', 'attention_metrics', 'PatchedModel']
 
 # %% ../nbs/08_attention.ipynb #14c6ab4c
 def _masks(batch: Batch):
@@ -29,20 +29,25 @@ def _masks(batch: Batch):
     # the same name occurrence: the 2 name tokens just before the last name token
     near = (pos[None, :] < pos[:, None]) & (pos[None, :] >= pos[:, None] - 2)
     q_attr = (r_next == ROLE_VALUE) & (r_in != ROLE_VALUE)                             # predicts a value's first token
+    self_near = (pos[None, :] <= pos[:, None]) & (pos[None, :] >= pos[:, None] - 2)
+    valid = r_in != ROLE_PAD
     keys = dict(name_name=(last_name, near[None] & is_name[:, None, :] & same_sent),
+                name_name_self=(last_name, self_near[None] & is_name[:, None, :] & same_sent),
                 name_name_any=(last_name, (pos[None, :] < pos[:, None])[None] & is_name[:, None, :]),
                 attr_name=(q_attr, causal & is_name[:, None, :] & same_sent),
                 attr_text=(q_attr, causal & is_text[:, None, :] & same_sent),
-                attr_name_any=(q_attr, causal & is_name[:, None, :]))
-    return keys, r_in != ROLE_PAD
+                attr_name_any=(q_attr, causal & is_name[:, None, :]),
+                bos=(valid, np.broadcast_to(pos[None, None, :] == 0, same_sent.shape)))
+    return keys, valid
+
+METRICS = ('name_name', 'name_name_self', 'name_name_any', 'attr_name', 'attr_text', 'attr_name_any', 'bos', 'entropy')
 
 @torch.no_grad()
-def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 128) -> pd.DataFrame:
-    "One row per layer: name_name(_any), attr_name, attr_text, attr_name_any, entropy (means over heads, queries, sequences)."
+def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 128, per_head: bool = False) -> pd.DataFrame:
+    "One row per layer (and head if `per_head`) with the `METRICS` columns: means over queries and sequences (and over heads unless `per_head`)."
     was = model.training; model.eval()
-    L = model.cfg.n_layer
-    sums = {k: np.zeros(L) for k in ('name_name', 'name_name_any', 'attr_name', 'attr_text', 'attr_name_any', 'entropy')}
-    counts = {k: 0 for k in sums}
+    L, H = model.cfg.n_layer, model.cfg.n_head
+    sums, counts = {k: np.zeros((L, H)) for k in METRICS}, {k: 0 for k in METRICS}
     for i in range(0, len(batch.tokens), bs):
         sub = Batch(batch.tokens[i:i + bs], batch.role[i:i + bs], batch.attr[i:i + bs], batch.individuals[i:i + bs])
         x = torch.from_numpy(sub.tokens[:, :-1]).to(device)
@@ -52,18 +57,20 @@ def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 
         n_att = torch.arange(1, T + 1, device=device, dtype=torch.float32)
         q_ent = torch.from_numpy(valid).to(device) & (n_att >= 2)[None]
         for l in range(L):
-            p = cache[f'blocks.{l}.attn.hook_pattern'].float().mean(1)               # [B, Tq, Tk], mean over heads
+            p = cache[f'blocks.{l}.attn.hook_pattern'].float()                       # [B, H, Tq, Tk]
             for k, (q, key) in masks.items():
-                qt, kt = torch.from_numpy(q).to(device), torch.from_numpy(key).to(device)
-                mass = (p * kt).sum(-1)[qt]
-                sums[k][l] += mass.sum().item()
+                qt, kt = torch.from_numpy(q).to(device), torch.from_numpy(np.ascontiguousarray(key)).to(device)
+                mass = (p * kt[:, None]).sum(-1).transpose(1, 2)[qt]                 # [queries, H]
+                sums[k][l] += mass.sum(0).cpu().numpy()
                 if l == 0: counts[k] += int(qt.sum())
-            ph = cache[f'blocks.{l}.attn.hook_pattern'].float()                      # [B, H, Tq, Tk]
-            ent = -(ph.clamp_min(1e-12).log() * ph).sum(-1).mean(1) / n_att.clamp_min(2).log()   # [B, Tq]
-            sums['entropy'][l] += ent[q_ent].sum().item()
+            ent = -(p.clamp_min(1e-12).log() * p).sum(-1) / n_att.clamp_min(2).log()  # [B, H, Tq]
+            sums['entropy'][l] += ent.transpose(1, 2)[q_ent].sum(0).cpu().numpy()
             if l == 0: counts['entropy'] += int(q_ent.sum())
     model.train(was)
-    return pd.DataFrame({k: sums[k] / max(counts[k], 1) for k in sums}).rename_axis('layer').reset_index()
+    vals = {k: sums[k] / max(counts[k], 1) for k in METRICS}                          # [L, H] each
+    if not per_head: return pd.DataFrame({k: v.mean(1) for k, v in vals.items()}).rename_axis('layer').reset_index()
+    idx = pd.MultiIndex.from_product([range(L), range(H)], names=['layer', 'head'])
+    return pd.DataFrame({k: v.ravel() for k, v in vals.items()}, index=idx).reset_index()
 
 # %% ../nbs/08_attention.ipynb #f9d5cbc3
 class PatchedModel(nn.Module):

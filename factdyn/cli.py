@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 from .engine import (ExperimentError, load_experiment, list_experiments, expand, n_runs, sweep, plan, reproduce,
-                            status, run_state, parse_value, configure_logging, find_root)
+                            figures, import_results, default_results_root, status, run_state, parse_value, configure_logging, find_root)
 
 # %% auto #0
 __all__ = ['build_parser', 'main']
@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument('--experiments-dir', metavar='DIR', help='folder of experiment YAML files (default: <root>/experiments)')
     where.add_argument('--runs-root', metavar='DIR', help='run store: runs go to DIR/<experiment>/<preset>/<label>-<hash> (default: <root>/runs)')
+    where.add_argument('--results-root', metavar='DIR', help='results store that complete runs are exported to and '
+                       'figures read (default: $FACTDYN_RESULTS_ROOT or <root>/results)')
     show = argparse.ArgumentParser(add_help=False)
     show.add_argument('-q', '--quiet', action='store_true', help="do not stream the kernels' output (papermill's log) to stderr")
     show.add_argument('--dry-run', action='store_true', help='validate and list the runs with their state; execute nothing')
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                      'kernels (default: cpu_count // parallel runs when parallel, unset when sequential)')
 
     sub.add_parser('list', parents=[where], help='list the experiments, their presets and run counts',
-                   description='List every experiment (sorted by order) with its presets and their number of runs.')
+                   description='List every experiment (dependencies first) with its presets and their number of runs.')
     r = sub.add_parser('run', parents=[where, show, thr], help='execute one run of an experiment',
                        description="Execute one run: the preset's first run (without --preset: the experiment's base "
                        "parameters, stored as preset 'base'), with -p overrides. A complete identical run is skipped.")
@@ -74,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument('--only', metavar='A,B', help='comma-separated experiment names to restrict to')
     rp.add_argument('--figures-dir', metavar='DIR', help='where figure notebooks save figures '
                     '(default: <root>/figures for preset cpu, <root>/figures/<preset> otherwise)')
+    fg = sub.add_parser('figures', parents=[where], help='rebuild the figures from the results store, without training',
+                        description='Execute every figure notebook (or those of --only) on the results store alone; '
+                        'experiments without results are skipped, naming the command that produces them.')
+    fg.add_argument('--preset', metavar='P', default='cpu', help='preset whose results are plotted (default: cpu)')
+    fg.add_argument('--only', metavar='A,B', help='comma-separated experiment names to restrict to')
+    fg.add_argument('--figures-dir', metavar='DIR', help='where figures go (default as for reproduce)')
+    fg.add_argument('-q', '--quiet', action='store_true', help="do not stream the kernels' output to stderr")
+    rs = sub.add_parser('results', parents=[where], help='manage the results store',
+                        description='`results import`: export every complete run of the local run store to the results store.')
+    rs.add_argument('action', choices=['import'], help='import: copy the small files of every complete local run')
+    rs.add_argument('--only', metavar='A,B', help='comma-separated experiment names to restrict to')
     return p
 
 # %% ../nbs/05_cli.ipynb #1b47a070
@@ -84,13 +97,19 @@ def _err(msg: str) -> int:
 def _cmd_list(a) -> int:
     exps = list_experiments(a.experiments_dir)
     if not exps: print('no experiments'); return 0
-    rows = [(e.name, str(e.order), ' '.join(f'{p}:{n_runs(e, p)}' for p in e.presets),
+    rows = [(e.name, ','.join(e.needs) or '-', ' '.join(f'{p}:{n_runs(e, p)}' for p in e.presets),
              str(e.template.relative_to(e.root)) if e.template.is_relative_to(e.root) else str(e.template),
-             (e.description.strip().splitlines() or [''])[0][:70]) for e in exps]
-    head = ('experiment', 'order', 'presets:runs', 'template', 'description')
+             _short(' '.join(e.description.split()), 70)) for e in exps]
+    head = ('experiment', 'needs', 'presets:runs', 'template', 'description')
     w = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
     for r in [head] + rows: print('  '.join(x.ljust(w[i]) if i < 4 else x for i, x in enumerate(r)).rstrip())
     return 0
+
+def _short(s: str, n: int) -> str:
+    "`s` cut at a word boundary to at most `n` characters, with '…' when cut."
+    return s if len(s) <= n else s[:n - 1].rsplit(' ', 1)[0].rstrip(',;:') + '…'
+
+def _only(a) -> list | None: return [x.strip() for x in a.only.split(',') if x.strip()] if a.only else None
 
 def _dry(specs) -> int:
     for s in specs:
@@ -100,8 +119,17 @@ def _dry(specs) -> int:
 def _finish(rep) -> int:
     c = rep.counts()
     msg = ', '.join(f'{v} {k}' for k, v in c.items()) or 'no runs'
-    if rep.figures: msg += f"; {len(rep.figures)} figure notebook(s), {sum(f.status == 'failed' for f in rep.figures)} failed"
+    if rep.figures:
+        fs = [f.status for f in rep.figures]
+        msg += f"; {len(fs)} figure notebook(s), {fs.count('failed')} failed" + (f", {fs.count('skipped')} without results" if 'skipped' in fs else '')
+    if rep.comparisons:
+        v = [c['verdict'] for c in rep.comparisons]
+        msg += f"; against the committed results: " + ', '.join(f"{v.count(x)} {x}" for x in ('identical', 'drift', 'changed') if x in v)
     print(f"summary: {msg}", flush=True)
+    for c in rep.comparisons:
+        if c['verdict'] != 'identical':
+            print(f"  {c['verdict']:<8} {c['experiment']}/{c['preset']}/{c['label']}: {c['quantity']} {c['committed']!r} -> "
+                  f"{c['fresh']!r} (relative {c['max_rel_diff']:.2g}{'' if c['same_version'] else ', template changed'})", flush=True)
     for r in rep.failed: print(f"FAILED {r.run_dir}: {r.error}", file=sys.stderr)
     return 0 if rep.ok else 1
 
@@ -109,7 +137,7 @@ def _exec_kw(a) -> dict:
     return dict(workers=getattr(a, 'workers', 1), scheduler=getattr(a, 'scheduler', None), threads=a.threads,
                 log_output=not a.quiet)
 
-def _cmd_run(a) -> int:
+def _cmd_run(a) -> int:          # a one-off run (overrides) is not exported to the results store
     exp = load_experiment(a.experiment, a.experiments_dir)
     spec = expand(exp, a.preset, a.runs_root, overrides=dict(a.param))[0]
     if a.dry_run: return _dry([spec])
@@ -120,23 +148,36 @@ def _cmd_sweep(a) -> int:
     exp = load_experiment(a.experiment, a.experiments_dir)
     specs = expand(exp, a.preset, a.runs_root)
     if a.dry_run: return _dry(specs)
-    return _finish(sweep(specs, **_exec_kw(a)))
+    return _finish(sweep(specs, results_root=a.results_root or default_results_root(), **_exec_kw(a)))
 
 def _cmd_status(a) -> int:
-    df = status(runs_root=a.runs_root, experiments_dir=a.experiments_dir)
+    df = status(runs_root=a.runs_root, experiments_dir=a.experiments_dir, results_root=a.results_root)
     print(df.to_string(index=False) if len(df) else 'no experiments and no runs')
+    if len(df): print(f"run store: {df.disk_mb.sum():,.0f} MB; results store: {df.results.sum()} runs")
+    return 0
+
+def _cmd_figures(a) -> int:
+    return _finish(figures(a.preset, _only(a), store=a.results_root, figures_dir=a.figures_dir, runs_root=a.runs_root,
+                           experiments_dir=a.experiments_dir, log_output=not a.quiet))
+
+def _cmd_results(a) -> int:
+    out = import_results(runs_root=a.runs_root, results_root=a.results_root, only=_only(a))
+    print(f"exported {len(out)} complete run(s) to the results store")
     return 0
 
 def _cmd_reproduce(a) -> int:
-    only = [x.strip() for x in a.only.split(',') if x.strip()] if a.only else None
+    only = _only(a)
     if a.dry_run:
         steps = plan(a.preset, only, runs_root=a.runs_root, experiments_dir=a.experiments_dir)
         for exp, specs in steps: _dry(specs)
+        n = sum(len(s) for _, s in steps)
+        print(f"total: {n} run(s) in {len(steps)} experiment(s), {sum(run_state(x.run_dir) == 'done' for _, s in steps for x in s)} "
+              f"complete; {sum(len(e.figures) for e, _ in steps)} figure notebook(s)")
         for exp, _ in steps:
             for f in exp.figures: print(f"figure     {exp.name}: {f.relative_to(exp.root) if f.is_relative_to(exp.root) else f}")
         return 0
     return _finish(reproduce(a.preset, only, runs_root=a.runs_root, figures_dir=a.figures_dir,
-                             experiments_dir=a.experiments_dir, **_exec_kw(a)))
+                             experiments_dir=a.experiments_dir, results_root=a.results_root, **_exec_kw(a)))
 
 def main(argv=None) -> int:
     "Entry point of the `factdyn` command; returns the exit code."
@@ -148,7 +189,9 @@ def main(argv=None) -> int:
     if not getattr(a, 'quiet', True): configure_logging()
     try:
         find_root()
-        return dict(list=_cmd_list, run=_cmd_run, sweep=_cmd_sweep, status=_cmd_status, reproduce=_cmd_reproduce)[a.command](a)
+        cmds = dict(list=_cmd_list, run=_cmd_run, sweep=_cmd_sweep, status=_cmd_status, reproduce=_cmd_reproduce,
+                    figures=_cmd_figures, results=_cmd_results)
+        return cmds[a.command](a)
     except ExperimentError as e: return _err(str(e))
     except KeyboardInterrupt:
         print('factdyn: interrupted; complete runs are kept, the others are retried next time', file=sys.stderr)

@@ -5,12 +5,15 @@
 # %% ../nbs/07_curricula.ipynb #a72e37d9
 from __future__ import annotations
 import numpy as np
+import pandas as pd
 from .data import World, UniformSampler, register_sampler, batch_rng
 from .metrics import running_median
 
 # %% auto #0
-__all__ = ['WeightedSampler', 'power_law', 'celebrities', 'replay_mixture', 'WarmupSampler', 'warmup', 'AdaptiveWarmupSampler',
-           'GrowthSampler']
+__all__ = ['CONFIG', 'STRATEGIES', 'RANK_GROUPS', 'WeightedSampler', 'power_law', 'celebrities', 'replay_mixture',
+           'WarmupSampler', 'warmup', 'AdaptiveWarmupSampler', 'GrowthSampler', 'n_label', 'numeric_columns',
+           'sampler_name', 'warmup_steps', 'strategy_of', 'comparable_runs', 'over_seeds', 'best_settings', 'verdict',
+           'seeds_note', 'fmt_spread', 'seed_curve', 'draw_seeds', 'rank_group_metrics', 'jsonable']
 
 # %% ../nbs/07_curricula.ipynb #eed1c19a
 class WeightedSampler:
@@ -133,3 +136,142 @@ def _awu(world: World, n_warmup: int = 1, baseline: float = 1.0, max_steps: int 
 @register_sampler('growth')
 def _growth(world: World, n_start: int = 1, n_stages: int = 1, stage_steps: int = 1, **kw):
     return GrowthSampler(world.seen, n_start, n_stages, stage_steps)
+
+# %% ../nbs/07_curricula.ipynb #ce55b4c8
+CONFIG = ('steps', 'batch_size', 'lr', 'weight_decay', 'schedule', 'n_layer', 'n_head', 'd_model', 'd_mlp', 'pos',
+          'pools', 'n_templates', 'shuffle', 'n_unseen')   # what must be equal for two runs to be compared (not the seed)
+STRATEGIES = ('uniform', 'power law', 'celebrities', 'warm-up', 'adaptive warm-up', 'growth')
+
+def n_label(n) -> str:
+    "A population size as figures print it: 500, 2k, 64k, 1.5k."
+    return f"{n / 1000:g}k" if n >= 1000 else f"{n:g}"
+
+def numeric_columns(df: pd.DataFrame) -> pd.DataFrame:
+    "A copy of `df` whose object columns holding only numbers and None are numbers (None → NaN)."
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == object and df[c].map(lambda v: v is None or isinstance(v, (int, float, np.number))
+                                                and not isinstance(v, bool)).all():
+            df[c] = pd.to_numeric(df[c])
+    return df
+
+# %% ../nbs/07_curricula.ipynb #4224509a
+def sampler_name(row) -> str:
+    "The sampler a run was trained with (its `sampler` template parameter)."
+    s = row.get('param_sampler')
+    return s if isinstance(s, str) else row.get('sampler', 'uniform')
+
+def warmup_steps(row) -> int:
+    "Steps of a fixed warm-up: `warmup_epochs` epochs of the full population (as `warmup` computes them)."
+    return int(round(row['warmup_epochs'] * row['n_individuals'] / row['batch_size']))
+
+def strategy_of(row) -> tuple[str, str]:
+    "(strategy, setting) of a run, from its parameters."
+    s, N = sampler_name(row), int(row['n_individuals'])
+    if s == 'uniform' or (s == 'power_law' and row['alpha'] == 0): return 'uniform', 'uniform'
+    if s == 'power_law': return 'power law', f"α {row['alpha']:g}"
+    if s == 'celebrities': return 'celebrities', f"{int(row['n_celebrities'])} × weight {row['celeb_weight']:g}"
+    if s == 'warmup':
+        w = warmup_steps(row)
+        return ('warm-up' if w < row['steps'] else 'subset only'), f"{int(row['n_warmup'])} for {w} steps"
+    if s == 'adaptive_warmup':
+        cap = row.get('warmup_max_steps', 0)
+        return 'adaptive warm-up', f"{int(row['n_warmup'])}" + (f", cap {cap:.0f}" if cap and cap > 0 else '')
+    if s == 'growth': return 'growth', f"{int(row['n_start'])} → {N} in {int(row['n_stages'])} stages of {int(row['stage_steps'])} steps"
+    return s, s
+
+# %% ../nbs/07_curricula.ipynb #c550188d
+def _key(row, config) -> tuple: return tuple(str(row.get(c)) for c in config)
+
+def comparable_runs(summaries: pd.DataFrame, experiment: str, config=CONFIG) -> pd.DataFrame:
+    "Runs of `summaries` with the `config` of one of `experiment`'s runs, numbers as numbers, strategy and setting named."
+    df = numeric_columns(summaries)
+    df = pd.concat([df[df.experiment == experiment], df[df.experiment != experiment]], ignore_index=True)
+    config = [c for c in config if c in df]
+    keys = {_key(r, config) for _, r in df[df.experiment == experiment].iterrows()}
+    df = df[[_key(r, config) in keys for _, r in df.iterrows()]].copy()
+    named = [strategy_of(r) for _, r in df.iterrows()]
+    df['strategy'], df['setting'] = [s for s, _ in named], [t for _, t in named]
+    df['warmup_steps'] = [warmup_steps(r) if sampler_name(r) == 'warmup' else np.nan for _, r in df.iterrows()]
+    seed = ['seed'] if 'seed' in df else []
+    return df.drop_duplicates([*config, 'n_individuals', 'strategy', 'setting', *seed]).reset_index(drop=True)
+
+# %% ../nbs/07_curricula.ipynb #97d7d12d
+def over_seeds(df: pd.DataFrame, by, cols=('final_seen_loss', 'final_seen_acc')) -> pd.DataFrame:
+    "One row per group of `by`: each of `cols` as mean (same name), `_min`, `_max`, `_std` over its runs; `n_seeds`, `runs`."
+    by, cols = list(by), [c for c in cols if c in df]
+    g = df.groupby(by, sort=True, dropna=False)
+    out = g[cols].agg(['mean', 'min', 'max', 'std'])
+    out.columns = [c if s == 'mean' else f'{c}_{s}' for c, s in out.columns]
+    for c in cols: out[f'{c}_std'] = out[f'{c}_std'].fillna(0.0)
+    out['n_seeds'], out['runs'] = g.size(), g['run'].agg(list)
+    return out.reset_index()
+
+def best_settings(df: pd.DataFrame, by=('strategy', 'n_individuals'), setting='setting', metric='final_seen_loss',
+                  cols=('final_seen_loss', 'final_seen_acc', 'plateau_end', 'switch_step')) -> pd.DataFrame:
+    "Per group of `by`, the `setting` with the lowest mean `metric` over seeds (`over_seeds` columns), with `n_settings`."
+    by = list(by)
+    agg = over_seeds(df, [*by, setting], dict.fromkeys([metric, *cols]))
+    best = agg.sort_values(metric, na_position='last').groupby(by, sort=False).head(1)
+    best = best.merge(agg.groupby(by).size().rename('n_settings').reset_index(), on=by)
+    return best.set_index(by).sort_index()
+
+# %% ../nbs/07_curricula.ipynb #15643888
+def verdict(a, b, col: str = 'final_seen_loss', rel: float = 0.1) -> str:
+    "'tie', 'lower' or 'higher': `a`'s mean `col` against `b`'s (rows of `over_seeds`); a tie inside the seed spread."
+    ma, mb = float(a[col]), float(b[col])
+    if not (np.isfinite(ma) and np.isfinite(mb)): return '—'
+    if max(int(a.get('n_seeds', 1)), int(b.get('n_seeds', 1))) > 1:
+        lo_a, hi_a = float(a.get(f'{col}_min', ma)), float(a.get(f'{col}_max', ma))
+        lo_b, hi_b = float(b.get(f'{col}_min', mb)), float(b.get(f'{col}_max', mb))
+        if lo_a <= hi_b and lo_b <= hi_a: return 'tie'
+    elif abs(ma - mb) <= rel * max(abs(ma), abs(mb)): return 'tie'
+    return 'lower' if ma < mb else 'higher'
+
+def seeds_note(n_seeds, rel: float = 0.1) -> str:
+    "How ties were called, for a table's caption."
+    n = sorted({int(x) for x in np.atleast_1d(n_seeds)})
+    if n == [1]: return f"one seed per setting: differences within {rel:.0%} are called ties"
+    return f"{'–'.join(map(str, (n[0], n[-1])) if len(n) > 1 else str(n[0]))} seeds per setting: mean; a difference inside the seed range (min–max) is a tie"
+
+def fmt_spread(row, col: str, digits: int = 3) -> str:
+    "`mean` or `mean (min–max)` of an `over_seeds` row, as tables print it."
+    from factdyn.analysis import fmt
+    v = row.get(col)
+    if v is None or not np.isfinite(v) or int(row.get('n_seeds', 1)) < 2: return fmt(v, digits)
+    return f"{fmt(v, digits)} ({fmt(row[f'{col}_min'], digits)}–{fmt(row[f'{col}_max'], digits)})"
+
+# %% ../nbs/07_curricula.ipynb #8bc14a7a
+def seed_curve(curves: pd.DataFrame, y: str, x: str = 'step') -> pd.DataFrame:
+    "`x`, mean, min, max and n of `y` over the runs in `curves` (rows of several runs' metrics)."
+    g = curves.dropna(subset=[y]).groupby(x)[y]
+    return pd.DataFrame(dict(mean=g.mean(), min=g.min(), max=g.max(), n=g.size())).reset_index()
+
+def draw_seeds(ax, curves: pd.DataFrame, y: str, x: str = 'step', band_alpha: float = 0.2, **kw):
+    "Mean of `y` over the runs in `curves` against `x`, with their min–max band when there are several; the line."
+    c = seed_curve(curves, y, x)
+    line, = ax.plot(c[x], c['mean'], **kw)
+    if (c['n'] > 1).any(): ax.fill_between(c[x], c['min'], c['max'], color=line.get_color(), alpha=band_alpha, lw=0)
+    return line
+
+# %% ../nbs/07_curricula.ipynb #0f9cd713
+RANK_GROUPS = (('most frequent 10%', 0.0, 0.1), ('middle 40%', 0.1, 0.5), ('rarest 50%', 0.5, 1.0))
+
+def rank_group_metrics(world: World, model, n_eval: int, seed: int = 0, groups=RANK_GROUPS) -> pd.DataFrame:
+    "Loss and accuracy of `model` on held-out templates of each rank group of `world.seen` (columns group, loss, acc)."
+    from factdyn.train import evaluate
+    N, rng, rows = len(world.seen), np.random.default_rng([seed, 0x7A4C]), []
+    for name, lo, hi in groups:
+        a = int(lo * N); pool = world.seen[a:max(int(hi * N), a + 1)]
+        ids = rng.choice(pool, size=n_eval, replace=len(pool) < n_eval)
+        m = evaluate(model, world.biographies(ids, rng, split='eval'))
+        rows.append(dict(group=name, loss=float(m['loss']), acc=float(m['acc'])))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_curricula.ipynb #20fb9f59
+def jsonable(v):
+    "Plain JSON values: numpy scalars and arrays to Python, NaN and ±inf to None, recursively."
+    if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)): return [jsonable(x) for x in v]
+    if isinstance(v, (np.integer, np.floating, np.bool_)): v = v.item()
+    return None if isinstance(v, float) and not np.isfinite(v) else v

@@ -11,14 +11,18 @@ from pathlib import Path
 import yaml
 import pandas as pd
 import factdyn
+from .runs import find_root as _find_root
+from .runs import (Run, atomic_write, export_run, results_runs, collect, collect_summaries, DONE, FAILED, PARAMS,
+                          SUMMARY, DiskFullError)
+
 
 # %% auto #0
-__all__ = ['FIGURE_PARAMS', 'ExperimentError', 'find_root', 'default_runs_root', 'default_fig_dir', 'parse_value', 'Param',
-           'template_params', 'describe_params', 'check_params', 'Experiment', 'load_experiment', 'list_experiments',
-           'RunSpec', 'run_label', 'canonical_json', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked',
-           'is_complete', 'run_state', 'execute_notebook', 'execute_run', 'configure_logging', 'write_manifest',
-           'Report', 'sweep', 'completed_runs', 'collect', 'collect_summaries', 'wall_time', 'status', 'check_figure',
-           'run_figure', 'plan', 'reproduce']
+__all__ = ['DRIFT_TOL', 'FIGURE_PARAMS', 'ExperimentError', 'find_root', 'default_runs_root', 'default_results_root',
+           'default_fig_dir', 'parse_value', 'Param', 'template_params', 'describe_params', 'check_params',
+           'Experiment', 'load_experiment', 'order_experiments', 'list_experiments', 'RunSpec', 'run_label',
+           'canonical_json', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked', 'is_complete', 'run_state',
+           'execute_notebook', 'execute_run', 'configure_logging', 'write_manifest', 'Report', 'sweep',
+           'compare_results', 'import_results', 'status', 'check_figure', 'run_figure', 'figures', 'plan', 'reproduce']
 
 # %% ../nbs/04_engine.ipynb #7dab4df2
 class ExperimentError(ValueError):
@@ -28,18 +32,20 @@ class ExperimentError(ValueError):
         super().__init__('\n'.join(self.errors))
 
 def find_root(start=None) -> Path:
-    "`$FACTDYN_ROOT` if set, else the nearest folder at or above `start` (default: cwd) holding `settings.ini`."
-    if os.environ.get('FACTDYN_ROOT'): return Path(os.environ['FACTDYN_ROOT']).resolve()
-    p = Path(start or os.getcwd()).resolve()
-    for d in (p, *p.parents):
-        if (d / 'settings.ini').exists(): return d
-    raise ExperimentError(f"no settings.ini found at or above {p}; run inside the repository or set FACTDYN_ROOT")
+    "`factdyn.runs.find_root`: `$FACTDYN_ROOT`, else the nearest folder at or above `start` holding `settings.ini`."
+    try: return _find_root(start)
+    except FileNotFoundError as e: raise ExperimentError(str(e))
 
 def _root(root=None) -> Path: return Path(root).resolve() if root is not None else find_root()
 
 def default_runs_root(root=None) -> Path:
     "`<root>/runs`."
     return _root(root) / 'runs'
+
+def default_results_root(root=None) -> Path:
+    "`$FACTDYN_RESULTS_ROOT` if set (the test suite points it at a temporary folder), else `<root>/results`: the committed results store."
+    if os.environ.get('FACTDYN_RESULTS_ROOT') and root is None: return Path(os.environ['FACTDYN_RESULTS_ROOT']).resolve()
+    return _root(root) / 'results'
 
 def default_fig_dir(preset: str, root=None) -> Path:
     "`<root>/figures` for the `cpu` preset (the paper's figures), `<root>/figures/<preset>` otherwise."
@@ -196,8 +202,8 @@ def check_params(values: dict, tparams: dict, where: str = '') -> tuple[dict, li
     return out, errs
 
 # %% ../nbs/04_engine.ipynb #4df4d130
-_EXP_KEYS = {'name', 'description', 'template', 'figures', 'order', 'timeout', 'fixed', 'presets'}
-_PRESET_KEYS = {'fixed', 'grid', 'runs', 'description'}
+_EXP_KEYS = {'name', 'description', 'template', 'figures', 'needs', 'sources', 'timeout', 'fixed', 'presets'}
+_PRESET_KEYS = {'fixed', 'grid', 'runs', 'seeds', 'description'}
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 
 @dataclass
@@ -208,7 +214,8 @@ class Experiment:
     root: Path
     description: str = ''
     figures: list = field(default_factory=list)   # absolute paths
-    order: float = 0
+    needs: list = field(default_factory=list)     # experiments whose runs this one's runs read
+    sources: list = field(default_factory=list)   # other experiments whose results its figures read
     timeout: int = 3600
     fixed: dict = field(default_factory=dict)
     presets: dict = field(default_factory=dict)
@@ -230,6 +237,14 @@ def _check_preset(name, pr, where) -> list:
     else:
         for k, v in grid.items():
             if not isinstance(v, list) or not v: errs.append(f"{where}: preset {name!r}: grid value of {k!r} must be a non-empty list, got {v!r}")
+    seeds = pr.get('seeds')
+    if seeds is not None:
+        if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds) \
+           or len(set(seeds)) < len(seeds):
+            errs.append(f"{where}: preset {name!r}: seeds must be a non-empty list of distinct integers >= 0, got {seeds!r}")
+        elif 'seed' in (pr.get('fixed') or {}) or 'seed' in (grid if isinstance(grid, dict) else {}) \
+                or any('seed' in r for r in (pr.get('runs') or []) if isinstance(r, dict)):
+            errs.append(f"{where}: preset {name!r}: seed is set both by seeds and by fixed/grid/runs")
     runs = pr.get('runs') or []
     if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
         errs.append(f"{where}: preset {name!r}: runs must be a list of mappings")
@@ -251,7 +266,10 @@ def load_experiment(name: str, experiments_dir=None, root=None) -> Experiment:
     except yaml.YAMLError as e: raise ExperimentError(f"{where}: invalid YAML: {e}")
     if not isinstance(raw, dict): raise ExperimentError(f"{where}: expected a mapping at the top level")
     errs = []
-    if bad := set(raw) - _EXP_KEYS: errs.append(f"{where}: unknown keys {sorted(bad)} (allowed: {sorted(_EXP_KEYS)})")
+    for k in sorted(set(raw) - _EXP_KEYS):
+        close = difflib.get_close_matches(k, sorted(_EXP_KEYS), n=1)
+        errs.append(f"{where}: unknown key {k!r}" + (f" (did you mean {close[0]!r}?)" if close else '')
+                    + f"; allowed: {', '.join(sorted(_EXP_KEYS))}")
     if raw.get('name') != path.stem: errs.append(f"{where}: name {raw.get('name')!r} must equal the file stem {path.stem!r}")
     if not _NAME.match(path.stem): errs.append(f"{where}: bad experiment name {path.stem!r}")
     tpl = raw.get('template')
@@ -263,25 +281,53 @@ def load_experiment(name: str, experiments_dir=None, root=None) -> Experiment:
         if not (root / str(f)).exists(): errs.append(f"{where}: figure notebook {f} not found under {root}")
     if not isinstance(raw.get('fixed') or {}, dict): errs.append(f"{where}: fixed must be a mapping")
     presets = raw.get('presets') or {}
-    if not isinstance(presets, dict) or not presets: errs.append(f"{where}: presets must be a non-empty mapping"); presets = {}
+    if not isinstance(presets, dict) or not presets:
+        if 'presets' in raw or not any(difflib.get_close_matches(k, ['presets']) for k in raw):
+            errs.append(f"{where}: presets must be a non-empty mapping")
+        presets = {}
+    deps = {}
+    for key in ('needs', 'sources'):
+        v = raw.get(key) or []
+        if not isinstance(v, list) or not all(isinstance(x, str) and _NAME.match(x) for x in v):
+            errs.append(f"{where}: {key} must be a list of experiment names, got {v!r}"); v = []
+        if path.stem in v: errs.append(f"{where}: {key} names the experiment itself")
+        deps[key] = list(v)
     for pn, pr in presets.items(): errs += _check_preset(pn, pr, where)
-    order, timeout = raw.get('order', 0), raw.get('timeout', 3600)
-    if not isinstance(order, (int, float)) or isinstance(order, bool): errs.append(f"{where}: order must be a number")
+    timeout = raw.get('timeout', 3600)
     if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0: errs.append(f"{where}: timeout must be a positive integer (seconds)")
     if errs: raise ExperimentError(errs)
     return Experiment(name=path.stem, template=(root / tpl).resolve(), root=root, description=raw.get('description') or '',
-                      figures=[(root / str(f)).resolve() for f in figs], order=order, timeout=timeout,
+                      figures=[(root / str(f)).resolve() for f in figs], needs=deps['needs'], sources=deps['sources'], timeout=timeout,
                       fixed=dict(raw.get('fixed') or {}), presets={k: dict(v or {}) for k, v in presets.items()}, path=path)
 
+def order_experiments(exps: list[Experiment], known=None) -> list[Experiment]:
+    "`exps` sorted so that each comes after the experiments it `needs`; raises on an unknown name or a cycle."
+    by = {e.name: e for e in exps}
+    known = set(by) if known is None else set(known)
+    errs = [f"{e.path or e.name}: {key} names unknown experiment {n!r} (known: {', '.join(sorted(known))})"
+            for e in exps for key in ('needs', 'sources') for n in getattr(e, key) if n not in known]
+    if errs: raise ExperimentError(errs)
+    users = {n: sum(n in e.needs for e in exps) for n in by}
+    out, state = [], {}
+    def visit(e, chain):
+        if state.get(e.name) == 'done': return
+        if state.get(e.name) == 'open':
+            raise ExperimentError(f"experiments need each other in a cycle: {' -> '.join(chain + [e.name])}")
+        state[e.name] = 'open'
+        for n in sorted((n for n in e.needs if n in by), key=lambda n: (-users[n], n)): visit(by[n], chain + [e.name])
+        state[e.name] = 'done'; out.append(e)
+    for e in sorted(exps, key=lambda e: (-users[e.name], e.name)): visit(e, [])
+    return out
+
 def list_experiments(experiments_dir=None, root=None) -> list[Experiment]:
-    "Every experiment of the experiments folder, sorted by `order` then name; raises listing all invalid ones."
+    "Every experiment of the experiments folder, in `order_experiments` order; raises listing all invalid ones."
     d = _exp_dir(root, experiments_dir)
     exps, errs = [], []
     for p in sorted(d.glob('*.yaml')):
         try: exps.append(load_experiment(p.stem, d, root))
         except ExperimentError as e: errs += e.errors
     if errs: raise ExperimentError(errs)
-    return sorted(exps, key=lambda e: (e.order, e.name))
+    return order_experiments(exps)
 
 # %% ../nbs/04_engine.ipynb #cdde298e
 @dataclass
@@ -324,7 +370,8 @@ def run_hash(template, params: dict) -> str:
 def _points(pr: dict) -> list[dict]:
     grid = pr.get('grid') or {}
     gpts = [dict(zip(grid, vs)) for vs in itertools.product(*grid.values())]
-    return [{**r, **g} for r in (pr.get('runs') or [{}]) for g in gpts]
+    pts = [{**r, **g} for r in (pr.get('runs') or [{}]) for g in gpts]
+    return [{**p, 'seed': s} for p in pts for s in pr['seeds']] if pr.get('seeds') else pts
 
 def n_runs(exp: Experiment, preset: str) -> int:
     "Number of runs a preset expands to (before removing duplicates)."
@@ -374,10 +421,6 @@ class RunResult:
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
-def _atomic_write(path: Path, text: str):
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    tmp.write_text(text); os.replace(tmp, path)
-
 def _try_lock(path: Path, shared: bool = False):
     "An fd holding a non-blocking flock on `path`, or None if another process holds it."
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -394,17 +437,17 @@ def wait_unlocked(run_dir):
 
 def is_complete(run_dir) -> bool:
     "Whether the run's completion marker `DONE` exists."
-    return (Path(run_dir) / 'DONE').exists()
+    return Run(Path(run_dir)).complete
 
 def run_state(run_dir) -> str:
     "'done', 'running' (locked now), 'failed', 'incomplete' (started, interrupted) or 'pending' (no folder)."
     d = Path(run_dir)
-    if (d / 'DONE').exists(): return 'done'
+    if (d / DONE).exists(): return 'done'
     if (d / '.lock').exists():
         fd = _try_lock(d / '.lock', shared=True)
         if fd is None: return 'running'
         os.close(fd)
-    if (d / 'FAILED').exists(): return 'failed'
+    if (d / FAILED).exists(): return 'failed'
     return 'incomplete' if d.exists() else 'pending'
 
 @contextlib.contextmanager
@@ -444,8 +487,8 @@ def execute_run(spec: RunSpec, threads: int | None = None, log_output: bool = Tr
     if fd is None: return res('locked')
     try:
         if is_complete(d): return res('skipped')
-        (d / 'FAILED').unlink(missing_ok=True)
-        _atomic_write(d / 'params.json', json.dumps(spec.params, indent=1, sort_keys=True))
+        (d / FAILED).unlink(missing_ok=True)
+        atomic_write(d / PARAMS, json.dumps(spec.params, indent=1, sort_keys=True))
         start, t0 = _now(), time.perf_counter()
         env = dict(FACTDYN_THREADS=threads, OMP_NUM_THREADS=threads) if threads else {}
         err = None
@@ -457,11 +500,14 @@ def execute_run(spec: RunSpec, threads: int | None = None, log_output: bool = Tr
         except Exception as e: err = _error_text(e)
         secs = time.perf_counter() - t0
         if err is not None:
-            _atomic_write(d / 'FAILED', f"{err[0]}\n\n{err[1]}".rstrip() + '\n')
+            if 'No space left on device' in err[1] or 'disk full' in err[1]:
+                err = (f"disk full while running {d}: free space and run again (finished files are intact)", err[1])
+            try: atomic_write(d / FAILED, f"{err[0]}\n\n{err[1]}".rstrip() + '\n')
+            except OSError: pass                        # a full disk may refuse even the marker; the result says it
             return res('failed', secs, err[0])
         done = dict(start=start, end=_now(), seconds=round(secs, 3), hostname=socket.gethostname(),
                     experiment=spec.experiment, preset=spec.preset, hash=spec.hash, factdyn_version=factdyn.__version__)
-        _atomic_write(d / 'DONE', json.dumps(done, indent=1))
+        atomic_write(d / DONE, json.dumps(done, indent=1))
         return res('done', secs)
     finally: os.close(fd)
 
@@ -538,7 +584,7 @@ def write_manifest(specs: list[RunSpec]):
     for s in specs: groups.setdefault(Path(s.run_dir).parent, []).append(s)
     for d, ss in groups.items():
         d.mkdir(parents=True, exist_ok=True)
-        _atomic_write(d / '_sweep.json', json.dumps(dict(experiment=ss[0].experiment, preset=ss[0].preset, time=_now(),
+        atomic_write(d / '_sweep.json', json.dumps(dict(experiment=ss[0].experiment, preset=ss[0].preset, time=_now(),
                                                          runs=[s.name for s in ss]), indent=1))
 
 @dataclass
@@ -546,6 +592,7 @@ class Report:
     "Results of the runs (and figure notebooks) of a sweep or a reproduction."
     runs: list = field(default_factory=list)
     figures: list = field(default_factory=list)
+    comparisons: list = field(default_factory=list)   # `compare_results` of each run that had committed results
     @property
     def failed(self) -> list: return [r for r in self.runs + self.figures if r.status == 'failed']
     @property
@@ -560,10 +607,10 @@ class Report:
 
 def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int | None = None,
           log_output: bool = True, progress: bool = True, manifest: bool = True, start: int = 0,
-          total: int | None = None) -> Report:
-    "Execute every run not yet complete; wait for runs locked by other processes and finish them if needed."
+          total: int | None = None, results_root=None) -> Report:
+    "Execute every run not yet complete; wait for runs locked by other processes and finish them if needed; with `results_root`, export each complete run there."
     total = total if total is not None else start + len(specs)
-    k, results = start, {}
+    k, results, comparisons = start, {}, []
     def say(s, msg, i=None):
         if progress: print(f"[{k if i is None else i}/{total}] {s.experiment} {s.label} {msg}", flush=True)
     def record(s, r):
@@ -572,6 +619,9 @@ def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int |
             say(s, "running elsewhere: waiting for it at the end", k + 1)
             return s
         k += 1; results[s.run_dir] = r
+        if results_root is not None and is_complete(s.run_dir):
+            if (c := compare_results(s.run_dir, results_root)) is not None: comparisons.append(c)
+            export_run(s.run_dir, results_root)
         if r.status == 'done': say(s, f"...done ({r.seconds:.1f}s)")
         elif r.status == 'skipped': say(s, "skipped (complete)")
         else: say(s, f"FAILED: {r.error}")
@@ -592,61 +642,52 @@ def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int |
                     if is_complete(s.run_dir):
                         record(s, RunResult(s.experiment, s.preset, s.label, s.run_dir, 'skipped'))
                     else: todo.append(s)
-    return Report([results[s.run_dir] for s in specs if s.run_dir in results])
+    return Report([results[s.run_dir] for s in specs if s.run_dir in results], comparisons=comparisons)
+
+DRIFT_TOL = 0.02      # relative difference of a summary number still counted as floating-point drift across machines
+
+def compare_results(run_dir, results_root) -> dict | None:
+    "A complete run's numeric summary beside the committed run of the same label: largest relative difference and a verdict."
+    fresh = Run(Path(run_dir))
+    old = [r for r in results_runs(fresh.experiment, fresh.preset, results_root) if r.label == fresh.label]
+    if not old: return None
+    a, b = old[0].summary, fresh.summary
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    worst, key = 0.0, None
+    for k in sorted(set(a) | set(b)):
+        if 'second' in k or not (num(a.get(k)) or num(b.get(k))): continue      # timings differ by design
+        x, y = a.get(k), b.get(k)
+        if not (num(x) and num(y)): d = float('inf') if (x is None) != (y is None) else 0.0
+        elif x != x and y != y: d = 0.0                                           # both NaN
+        else: d = abs(y - x) / max(abs(x), 1e-12)
+        if d > worst: worst, key = d, k
+    verdict = 'identical' if worst == 0 else 'drift' if worst <= DRIFT_TOL else 'changed'
+    return dict(experiment=fresh.experiment, preset=fresh.preset, label=fresh.label, verdict=verdict, max_rel_diff=worst,
+                quantity=key, committed=a.get(key), fresh=b.get(key), same_version=old[0].name == fresh.name)
 
 # %% ../nbs/04_engine.ipynb #bc4f3237
 def _runs_root(root=None, runs_root=None) -> Path:
     return Path(runs_root).resolve() if runs_root is not None else default_runs_root(root)
 
-def completed_runs(experiment: str, preset: str, root=None, runs_root=None, latest: bool = True) -> list[Path]:
-    "Folders of the complete runs of `experiment`/`preset` (those of the last sweep if `latest` and it left a manifest)."
-    d = _runs_root(root, runs_root) / experiment / preset
-    if not d.is_dir(): return []
-    runs = sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith(('_', '.')) and is_complete(p))
-    man = d / '_sweep.json'
-    if latest and man.exists():
-        order = {n: i for i, n in enumerate(json.loads(man.read_text())['runs'])}
-        if extra := [p.name for p in runs if p.name not in order]:
-            warnings.warn(f"{experiment}/{preset}: {len(extra)} complete run(s) outside the last sweep ignored "
-                          "(pass latest=False to include them)")
-        runs = sorted((p for p in runs if p.name in order), key=lambda p: order[p.name])
-    return runs
-
-def _param_cols(p: Path) -> dict:
-    params = json.loads((p / 'params.json').read_text())
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-
-def collect(experiment: str, preset: str, root=None, runs_root=None, latest: bool = True) -> pd.DataFrame:
-    "Tidy table of `metrics.csv` rows of every complete run, with its parameters and `run` (folder name) as columns."
-    frames = []
-    for p in completed_runs(experiment, preset, root, runs_root, latest):
-        if not (p / 'metrics.csv').exists(): continue
-        df = pd.read_csv(p / 'metrics.csv')
-        params = {(f'param_{k}' if k in df.columns else k): v for k, v in _param_cols(p).items()}
-        df = df.assign(**{k: [v] * len(df) for k, v in params.items()}, run=p.name)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-def collect_summaries(experiment: str, preset: str, root=None, runs_root=None, latest: bool = True) -> pd.DataFrame:
-    "One row per complete run that wrote `summary.json`: its numbers, its parameters and `run`."
-    rows = []
-    for p in completed_runs(experiment, preset, root, runs_root, latest):
-        if not (p / 'summary.json').exists(): continue
-        summ = json.loads((p / 'summary.json').read_text())
-        rows.append({**summ, **{(f'param_{k}' if k in summ else k): v for k, v in _param_cols(p).items()}, 'run': p.name})
-    return pd.DataFrame(rows)
-
-def wall_time(experiment: str, preset: str, runs, root=None, runs_root=None) -> tuple:
-    "(first start → last end, in seconds; sum of the runs' own seconds) of the named runs, from their `DONE` markers."
-    base = Path(runs_root) if runs_root is not None else default_runs_root(root)
-    d = [json.loads((base / experiment / preset / r / 'DONE').read_text()) for r in runs]
-    t0, t1 = min(datetime.fromisoformat(x['start']) for x in d), max(datetime.fromisoformat(x['end']) for x in d)
-    return (t1 - t0).total_seconds(), float(sum(x['seconds'] for x in d))
+def import_results(root=None, runs_root=None, results_root=None, only=None) -> list[Path]:
+    "Export every complete run of the local run store (or of the experiments in `only`) to the results store."
+    rr = _runs_root(root, runs_root)
+    res = Path(results_root) if results_root is not None else default_results_root(root)
+    out = []
+    for e in sorted(rr.iterdir()) if rr.is_dir() else []:
+        if not e.is_dir() or (only and e.name not in only): continue
+        for p in sorted(e.iterdir()):
+            if p.is_dir(): out += [export_run(r.path, res) for r in results_runs(e.name, p.name, rr)]
+    return out
 
 # %% ../nbs/04_engine.ipynb #88c89aae
-def status(root=None, runs_root=None, experiments_dir=None) -> pd.DataFrame:
-    "Per experiment and preset: expected runs, done, running, failed, pending, and other runs on disk."
+def _disk_mb(d: Path) -> float:
+    return sum(f.stat().st_size for f in d.rglob('*') if f.is_file()) / 2**20 if d.is_dir() else 0.0
+
+def status(root=None, runs_root=None, experiments_dir=None, results_root=None) -> pd.DataFrame:
+    "Per experiment and preset: expected runs, done, running, failed, pending, other runs on disk, runs in the results store, disk use."
     rr = _runs_root(root, runs_root)
+    res = Path(results_root) if results_root is not None else default_results_root(root)
     expected = {}
     try: d = _exp_dir(root, experiments_dir)
     except ExperimentError: d = None
@@ -671,71 +712,112 @@ def status(root=None, runs_root=None, experiments_dir=None) -> pd.DataFrame:
         st = [run_state(base / n) for n in names]
         rows.append(dict(experiment=e, preset=p, runs=len(names), done=st.count('done'), running=st.count('running'),
                          failed=st.count('failed'), pending=st.count('pending') + st.count('incomplete'),
-                         other=len(disk - set(names))))
-    cols = ['experiment', 'preset', 'runs', 'done', 'running', 'failed', 'pending', 'other']
+                         other=len(disk - set(names)), results=len(results_runs(e, p, res)), disk_mb=round(_disk_mb(base), 1)))
+    cols = ['experiment', 'preset', 'runs', 'done', 'running', 'failed', 'pending', 'other', 'results', 'disk_mb']
     return pd.DataFrame(rows, columns=cols)
 
 # %% ../nbs/04_engine.ipynb #16c6647a
-FIGURE_PARAMS = ('experiment', 'preset', 'runs_root', 'fig_dir')
+FIGURE_PARAMS = ('experiment', 'preset', 'store', 'fig_dir')
 
-def check_figure(path) -> list[str]:
-    "Problems of a figure notebook: no parameters cell, or one of `FIGURE_PARAMS` missing."
+def check_figure(path, sources=()) -> list[str]:
+    "Problems of a figure notebook: no parameters cell, one of `FIGURE_PARAMS` missing, or `sources` missing when needed."
     try: tp = template_params(path)
     except ExperimentError as e: return e.errors
+    need = FIGURE_PARAMS + (('sources',) if sources else ())
     return [f"{path}: figure notebooks need the parameter {n!r} (parameters: {', '.join(tp) or 'none'})"
-            for n in FIGURE_PARAMS if n not in tp]
+            for n in need if n not in tp]
 
-def run_figure(exp: Experiment, preset: str, nb, runs_root=None, fig_dir=None, log_output: bool = True) -> RunResult:
-    "Execute figure notebook `nb` of `exp` for `preset`; the executed copy goes to `<runs_root>/<exp>/<preset>/_figures/`."
+def run_figure(exp: Experiment, preset: str, nb, store=None, fig_dir=None, runs_root=None, log_output: bool = True) -> RunResult:
+    "Execute figure notebook `nb` of `exp` for `preset` on the results in `store`; the executed copy goes to `<runs_root>/<exp>/<preset>/_figures/`."
+    store = Path(store).resolve() if store is not None else default_results_root(exp.root)
     rr = Path(runs_root).resolve() if runs_root is not None else exp.root / 'runs'
     fd = Path(fig_dir).resolve() if fig_dir is not None else default_fig_dir(preset, exp.root)
     out = rr / exp.name / preset / '_figures' / f'{Path(nb).stem}.ipynb'
     out.parent.mkdir(parents=True, exist_ok=True); fd.mkdir(parents=True, exist_ok=True)
+    params = dict(experiment=exp.name, preset=preset, store=str(store), fig_dir=str(fd))
+    if exp.sources: params['sources'] = list(exp.sources)
     t0 = time.perf_counter()
     try:
-        execute_notebook(nb, out, dict(experiment=exp.name, preset=preset, runs_root=str(rr), fig_dir=str(fd)),
-                         exp.root, exp.timeout, log_output)
+        execute_notebook(nb, out, params, exp.root, exp.timeout, log_output)
         return RunResult(exp.name, preset, Path(nb).stem, str(out), 'done', time.perf_counter() - t0)
     except Exception as e:
         return RunResult(exp.name, preset, Path(nb).stem, str(out), 'failed', time.perf_counter() - t0, _error_text(e)[0])
 
-def plan(preset: str, only=None, root=None, runs_root=None, experiments_dir=None) -> list[tuple[Experiment, list[RunSpec]]]:
-    "(experiment, runs) for every experiment (or `only`), in `order`; raises listing every problem found."
-    errs, out = [], []
+def _load_all(root=None, experiments_dir=None) -> list[Experiment]:
     d = _exp_dir(root, experiments_dir)
     names = sorted(p.stem for p in d.glob('*.yaml')) if d.is_dir() else []
-    if only:
-        if unknown := [n for n in only if n not in names]:
-            raise ExperimentError(f"unknown experiment(s) {', '.join(unknown)} (known: {', '.join(names) or 'none'})")
-        names = list(only)
     if not names: raise ExperimentError(f"no experiments in {d}")
-    exps = []
+    exps, errs = [], []
     for n in names:
         try: exps.append(load_experiment(n, d, root))
         except ExperimentError as e: errs += e.errors
-    for exp in sorted(exps, key=lambda e: (e.order, e.name)):
+    if errs: raise ExperimentError(errs)
+    return order_experiments(exps)
+
+def _select(exps: list[Experiment], only, closure: bool) -> list[Experiment]:
+    "The experiments named in `only` (all if None), with what they need when `closure`, in `exps` order."
+    if not only: return exps
+    by = {e.name: e for e in exps}
+    if unknown := [n for n in only if n not in by]:
+        raise ExperimentError(f"unknown experiment(s) {', '.join(unknown)} (known: {', '.join(sorted(by))})")
+    keep, todo = set(), list(only)
+    while todo:
+        n = todo.pop()
+        if n in keep: continue
+        keep.add(n)
+        if closure: todo += by[n].needs
+    return [e for e in exps if e.name in keep]
+
+def _say_figure(fr, i, n, progress):
+    if not progress: return
+    msg = {'done': f"...done ({fr.seconds:.1f}s)", 'skipped': f"skipped: {fr.error}"}.get(fr.status, f"FAILED: {fr.error}")
+    print(f"[figure {i}/{n}] {fr.experiment} {fr.label} {msg}", flush=True)
+
+def figures(preset: str, only=None, root=None, store=None, figures_dir=None, runs_root=None, experiments_dir=None,
+            log_output: bool = True, progress: bool = True) -> Report:
+    "Every figure notebook of every experiment (or `only`), from the results store alone."
+    exps = _select(_load_all(root, experiments_dir), only, closure=False)
+    errs = [p for e in exps for f in e.figures for p in check_figure(f, e.sources)]
+    if errs: raise ExperimentError(errs)
+    store = Path(store) if store is not None else default_results_root(root)
+    rep, todo = Report(), [(e, f) for e in exps for f in e.figures]
+    for i, (e, f) in enumerate(todo, 1):
+        if not results_runs(e.name, preset, store):
+            fr = RunResult(e.name, preset, Path(f).stem, '', 'skipped', 0.0,
+                           f"no results of {e.name}/{preset} in {store} (`factdyn reproduce --preset {preset} --only {e.name}`)")
+        else:
+            fd = figures_dir if figures_dir is not None else default_fig_dir(preset, e.root)
+            fr = run_figure(e, preset, f, store, fd, runs_root, log_output)
+        rep.figures.append(fr); _say_figure(fr, i, len(todo), progress)
+    return rep
+
+def plan(preset: str, only=None, root=None, runs_root=None, experiments_dir=None) -> list[tuple[Experiment, list[RunSpec]]]:
+    "(experiment, runs) for every experiment (or `only` and what it needs), dependencies first; raises listing every problem."
+    errs, out = [], []
+    for exp in _select(_load_all(root, experiments_dir), only, closure=True):
         try: out.append((exp, expand(exp, preset, runs_root)))
         except ExperimentError as e: errs += e.errors
-        for f in exp.figures: errs += check_figure(f)
+        for f in exp.figures: errs += check_figure(f, exp.sources)
     if errs: raise ExperimentError(errs)
     return out
 
 def reproduce(preset: str, only=None, workers: int = 1, scheduler=None, threads: int | None = None, root=None,
-              runs_root=None, figures_dir=None, experiments_dir=None, log_output: bool = True,
+              runs_root=None, figures_dir=None, experiments_dir=None, results_root=None, log_output: bool = True,
               progress: bool = True) -> Report:
-    "Every experiment for `preset` in `order` (all validated first): its runs, then at once its figure notebooks."
+    "Every experiment for `preset` (all validated first): its runs, exported to the results store, and its figures as soon as their inputs are done."
     steps = plan(preset, only, root, runs_root, experiments_dir)
+    res = Path(results_root) if results_root is not None else default_results_root(root)
     total, k, rep = sum(len(s) for _, s in steps), 0, Report()
-    n_figs, i = sum(len(exp.figures) for exp, _ in steps), 0
+    n_figs, i, swept, pending = sum(len(exp.figures) for exp, _ in steps), 0, set(), [exp for exp, _ in steps]
+    in_plan = {exp.name for exp in pending}
     for exp, specs in steps:
-        r = sweep(specs, workers, scheduler, threads, log_output, progress, start=k, total=total)
-        rep.runs += r.runs; k += len(specs)
-        for f in exp.figures:
-            i += 1
-            fd = figures_dir if figures_dir is not None else default_fig_dir(preset, exp.root)
-            fr = run_figure(exp, preset, f, runs_root, fd, log_output)
-            rep.figures.append(fr)
-            if progress:
-                msg = f"...done ({fr.seconds:.1f}s)" if fr.status == 'done' else f"FAILED: {fr.error}"
-                print(f"[figure {i}/{n_figs}] {exp.name} {Path(f).stem} {msg}", flush=True)
+        r = sweep(specs, workers, scheduler, threads, log_output, progress, start=k, total=total, results_root=res)
+        rep.runs += r.runs; rep.comparisons += r.comparisons; k += len(specs); swept.add(exp.name)
+        for e in [e for e in pending if {e.name, *e.sources} & in_plan <= swept]:
+            pending.remove(e)
+            for f in e.figures:
+                i += 1
+                fd = figures_dir if figures_dir is not None else default_fig_dir(preset, e.root)
+                fr = run_figure(e, preset, f, res, fd, runs_root, log_output)
+                rep.figures.append(fr); _say_figure(fr, i, n_figs, progress)
     return rep

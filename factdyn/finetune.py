@@ -9,42 +9,21 @@ import numpy as np
 import pandas as pd
 import torch
 from .data import World, WorldConfig
-from .train import (TrainConfig, TrainResult, train, load_checkpoint, model_from_checkpoint, latest_checkpoint,
-                           default_model_config)
+from .train import TrainConfig, TrainResult, train, default_model_config
+from .runs import find_run, checkpoints, model_from_checkpoint
 from .curricula import replay_mixture, WeightedSampler
 from .attention import attention_metrics
 
 # %% auto #0
-__all__ = ['resolve_checkpoint', 'load_pretrained', 'finetune']
+__all__ = ['load_pretrained', 'finetune']
 
 # %% ../nbs/10_finetune.ipynb #67b93bf6
-def resolve_checkpoint(spec: str, runs_root=None) -> Path:
-    "Checkpoint path of a checkpoint file, a run folder, or 'experiment/preset' in the run store."
-    p = Path(spec)
-    if p.is_file(): return p
-    if p.is_dir():
-        ck = latest_checkpoint(p)
-        if ck is None: raise FileNotFoundError(f"no checkpoint in run folder {p}")
-        return ck
-    parts = spec.strip('/').split('/')
-    if len(parts) == 2 and not spec.startswith(('/', '.')) and not p.suffix:
-        from factdyn.engine import collect_summaries, find_root
-        root = Path(runs_root) if runs_root else find_root() / 'runs'
-        summ = collect_summaries(parts[0], parts[1], runs_root=str(root))
-        if len(summ):
-            if 'seed' in summ: summ = summ.sort_values('seed')
-            return resolve_checkpoint(str(root / parts[0] / parts[1] / summ['run'].iloc[0]))
-        raise FileNotFoundError(f"no completed run of {spec!r} under {root}: run `factdyn sweep {parts[0]} --preset {parts[1]}` first")
-    raise FileNotFoundError(f"{spec!r} is neither a checkpoint, a run folder nor 'experiment/preset'")
-
 def load_pretrained(spec: str, runs_root=None):
-    "(model, world, checkpoint dict) of a pre-trained run; the world is rebuilt and hash-checked."
-    ck_path = resolve_checkpoint(spec, runs_root)
-    ck = load_checkpoint(ck_path)
-    world = World(WorldConfig(**ck['config']['world']))
-    if world.content_hash() != ck['config']['world_hash']:
-        raise ValueError(f"the rebuilt world's hash differs from the one stored in {ck_path}")
-    return model_from_checkpoint(ck_path), world, ck
+    "(model, world, checkpoint dict) of a pre-trained run named as `factdyn.runs.find_run` does (a checkpoint file: that step; else the last); the world is rebuilt and hash-checked."
+    run = find_run(spec, runs_root)
+    step = {p.resolve(): s for s, p in run.checkpoints.items()}.get(Path(spec).resolve())
+    world, model, ck = run.load(step)
+    return model, world, ck
 
 # %% ../nbs/10_finetune.ipynb #0c801752
 def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, replay_weight: float = 0.0,
@@ -63,9 +42,8 @@ def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, repla
                 device=device, extra_config=dict(finetune=dict(n_pool=int(len(ft_pool)), replay_weight=float(replay_weight))))
     att = None
     if attention and out_dir is not None:
-        for ck in sorted(Path(out_dir).glob('ckpt/step_*.pt')):
-            m = model_from_checkpoint(ck)
-            df = attention_metrics(m, eval_sets['old'], device=device)
-            df.insert(0, 'step', int(ck.stem.split('_')[1])); att_rows.append(df)
+        for step, ck in checkpoints(out_dir).items():
+            df = attention_metrics(model_from_checkpoint(ck), eval_sets['old'], device=device)
+            df.insert(0, 'step', step); att_rows.append(df)
         att = pd.concat(att_rows, ignore_index=True) if att_rows else None
     return res, att

@@ -12,8 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['ATTN_GROUP_ROWS', 'ModelConfig', 'HookPoint', 'RMSNorm', 'rms_normalize', 'Attention', 'MLP', 'Block',
-           'linear_cross_entropy', 'Transformer', 'hooks', 'run_with_cache', 'pattern_replacer']
+__all__ = ['ATTN_GROUP_ROWS', 'ModelConfig', 'HookPoint', 'RMSNorm', 'rms_normalize', 'rope_tables', 'apply_rope', 'Attention',
+           'MLP', 'Block', 'linear_cross_entropy', 'Transformer', 'hooks', 'run_with_cache', 'pattern_replacer']
 
 # %% ../nbs/01_model.ipynb #1f5e9b13
 @dataclass(frozen=True)
@@ -26,12 +26,18 @@ class ModelConfig:
     d_model: int = 128
     d_mlp: int = 512
     init_std: float = 0.02    # N(0, init_std) for embeddings and linear weights
+    pos: str = 'learned'      # position encoding: 'learned' (absolute embeddings) or 'rope' (rotary, relative)
+    rope_base: float = 10000.0  # rotary: wavelengths from 2π to 2π·rope_base
 
     def __post_init__(self):
         for k in ('vocab_size', 'block_size', 'n_layer', 'n_head', 'd_model', 'd_mlp'):
             if getattr(self, k) < 1: raise ValueError(f"ModelConfig.{k} must be >= 1, got {getattr(self, k)}")
         if self.d_model % self.n_head: raise ValueError(f"d_model={self.d_model} is not divisible by n_head={self.n_head}")
         if not self.init_std > 0: raise ValueError(f"init_std must be > 0, got {self.init_std}")
+        if self.pos not in ('learned', 'rope'): raise ValueError(f"pos must be 'learned' or 'rope', got {self.pos!r}")
+        if self.pos == 'rope' and (self.d_model // self.n_head) % 2:
+            raise ValueError(f"rotary positions need an even head size, got {self.d_model // self.n_head}")
+        if not self.rope_base > 1: raise ValueError(f"rope_base must be > 1, got {self.rope_base}")
 
     @classmethod
     def paper(cls, **kw):
@@ -92,11 +98,23 @@ class _QKV(torch.autograd.Function):
         dh = torch.addmm(torch.addmm(g[0] @ Wc[:C], g[1], Wc[C:2 * C]), g[2], Wc[2 * C:])
         return dh.to(h.dtype), torch.cat([x.t() @ hc for x in g]).to(W.dtype), None, None, None
 
+def rope_tables(T: int, d_head: int, base: float = 10000.0, device='cpu') -> tuple:
+    "cos and sin [T, d_head/2] of the rotary angles `t · base^(-2i/d_head)` (fp32)."
+    inv = base ** -(torch.arange(0, d_head, 2, device=device, dtype=torch.float32) / d_head)
+    ang = torch.arange(T, device=device, dtype=torch.float32)[:, None] * inv
+    return ang.cos(), ang.sin()
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    "Rotate the pairs (x[i], x[i + d/2]) of `x` [..., T, d] by the angles of `rope_tables`."
+    x1, x2 = x.float().chunk(2, -1)
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).to(x.dtype)
+
 class Attention(nn.Module):
     "Causal multi-head self-attention with a fast (SDPA) and an explicit, hookable path."
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.n_head, self.d_head = cfg.n_head, cfg.d_model // cfg.n_head
+        self.rope_base = cfg.rope_base if cfg.pos == 'rope' else None
         self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
         self.hook_pattern = HookPoint()   # [batch, head, query, key]
@@ -105,6 +123,7 @@ class Attention(nn.Module):
     def forward(self, x):
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.d_head).permute(2, 0, 3, 1, 4)  # 3 × (B, nh, T, hs)
+        q, k = self.rotate(q, k)
         if self.explicit or self.hook_pattern._forward_hooks:
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)                    # (B, nh, T, T)
             causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
@@ -113,6 +132,12 @@ class Attention(nn.Module):
         else:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)                      # (B, nh, T, hs)
         return self.proj(y.transpose(1, 2).reshape(B, T, C))
+
+    def rotate(self, q, k):
+        "q, k [B, nh, T, hs] with rotary positions applied (unchanged for learned positions)."
+        if self.rope_base is None: return q, k
+        cos, sin = rope_tables(q.shape[-2], self.d_head, self.rope_base, q.device)
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin)
 
 class MLP(nn.Module):
     "Two-layer GELU feed-forward network."
@@ -141,12 +166,14 @@ class Block(nn.Module):
         if groups is None:                               # x: [B, T, C]
             (B, T), x = shape[:2], x.reshape(-1, C)
             q, k, v = _QKV.apply(h.reshape(B * T, C), W, B, T, a.n_head)
+            q, k = a.rotate(q, k)
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B * T, C)
         else:                                            # x: [N, C] packed, attention per group of rows (`_packing`)
             ys = []
             for hg, (pos, R, T) in zip(h.split([len(g[0]) for g in groups]), groups):
                 hb = hg.new_zeros(R * T, C).index_copy_(0, pos, hg)              # the group's rows, padded to T
                 q, k, v = _QKV.apply(hb, W, R, T, a.n_head)
+                q, k = a.rotate(q, k)                                          # rows start at position 0
                 y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
                 ys.append(y.transpose(1, 2).reshape(R * T, C).index_select(0, pos))
             y = torch.cat(ys) if len(ys) > 1 else ys[0]
@@ -238,7 +265,7 @@ class Transformer(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
+        self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model) if cfg.pos == 'learned' else None
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = RMSNorm(cfg.d_model)
         self.reset_parameters(generator)
@@ -260,7 +287,8 @@ class Transformer(nn.Module):
     def _residual(self, idx):
         B, T = idx.shape
         if T > self.cfg.block_size: raise ValueError(f"sequence length {T} exceeds block_size {self.cfg.block_size}")
-        x = self.tok_emb(idx) + self.pos_emb.weight[:T]
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None: x = x + self.pos_emb.weight[:T]
         for blk in self.blocks: x = blk(x)
         return x
 
@@ -291,7 +319,8 @@ class Transformer(nn.Module):
         if B == 0 or int(n.max()) == 0:
             return linear_cross_entropy(self.features(idx).flatten(0, 1), self.unembedding, targets.flatten(), chunk)
         groups, tok, tgt, tpos = _packing(n, idx, targets, rows)
-        x = self.tok_emb(tok) + self.pos_emb.weight.index_select(0, tpos)
+        x = self.tok_emb(tok)
+        if self.pos_emb is not None: x = x + self.pos_emb.weight.index_select(0, tpos)
         for blk in self.blocks: x = blk._fused(x, groups)
         return linear_cross_entropy(rms_normalize(x, self.ln_f.eps), self.unembedding, tgt, chunk)
 
@@ -302,7 +331,8 @@ class Transformer(nn.Module):
     def num_params(self, non_embedding: bool = True) -> int:
         "Parameter count, by default without token and position embeddings."
         n = sum(p.numel() for p in self.parameters())
-        return n - (self.tok_emb.weight.numel() + self.pos_emb.weight.numel() if non_embedding else 0)
+        emb = self.tok_emb.weight.numel() + (self.pos_emb.weight.numel() if self.pos_emb is not None else 0)
+        return n - (emb if non_embedding else 0)
 
     @property
     def hook_points(self) -> dict:

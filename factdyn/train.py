@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #f74abf8d
 from __future__ import annotations
-import json, math, os, time
+import json, math, os, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
@@ -15,11 +15,12 @@ import torch.nn.functional as F
 from .data import World, WorldConfig, UniformSampler, Batch, batch_rng, baseline_loss
 from .model import ModelConfig, Transformer, hooks, pattern_replacer, _hooked
 from .metrics import value_stats, summarize, cat_stats, plateau_bounds, roc_auc
+from .runs import (atomic_write, save_checkpoint, resume_checkpoint, latest_checkpoint, load_checkpoint,
+                          model_from_checkpoint, METRICS, CONFIG)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'eval_steps', 'make_eval_sets', 'evaluate', 'latest_checkpoint', 'load_checkpoint',
-           'model_from_checkpoint', 'make_optimizer', 'default_model_config', 'to_device', 'make_train_step',
-           'TrainResult', 'train']
+__all__ = ['TrainConfig', 'eval_steps', 'make_eval_sets', 'evaluate', 'make_optimizer', 'default_model_config', 'to_device',
+           'make_train_step', 'TrainResult', 'train']
 
 # %% ../nbs/03_train.ipynb #7f85313f
 @dataclass(frozen=True)
@@ -43,7 +44,6 @@ class TrainConfig:
     n_checkpoints: int = 0           # checkpoints besides the final one (0: final only)
     shuffle: bool = True             # random sentence order (the paper's shuffle_templates)
     n_templates: int = 0             # training templates per individual (0: all n_train_templates)
-    threads: int = 0                 # torch threads (0: leave as is)
 
     def __post_init__(self):
         def need(ok, msg):
@@ -111,26 +111,6 @@ def evaluate(model: Transformer, batch: Batch, bs: int = 256, prefix: str = '', 
     return (summarize(st, prefix), st) if return_stats else summarize(st, prefix)
 
 # %% ../nbs/03_train.ipynb #c9730e9d
-def _atomic_write(path: Path, text: str):
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    tmp.write_text(text); os.replace(tmp, path)
-
-def _ckpt_path(out: Path, step: int) -> Path: return out / 'ckpt' / f'step_{step:06d}.pt'
-
-def latest_checkpoint(out_dir) -> Path | None:
-    "The checkpoint with the largest step in `out_dir/ckpt`, or None."
-    files = sorted(Path(out_dir).glob('ckpt/step_*.pt'))
-    return files[-1] if files else None
-
-def load_checkpoint(path, map_location='cpu') -> dict:
-    "A checkpoint dict, loaded without unpickling arbitrary objects."
-    return torch.load(path, map_location=map_location, weights_only=True)
-
-def model_from_checkpoint(path, map_location='cpu') -> Transformer:
-    "The model saved in a checkpoint."
-    ck = load_checkpoint(path, map_location)
-    m = Transformer(ModelConfig(**ck['model_cfg'])); m.load_state_dict(ck['model']); return m
-
 def make_optimizer(model: Transformer, tc: TrainConfig) -> torch.optim.AdamW:
     "AdamW with weight decay on matrices (≥ 2-d parameters) only, as in nanoGPT; the fused kernel where it applies."
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -190,14 +170,13 @@ class TrainResult:
         return plateau_bounds(self.log['step'], self.log[col], self.baseline, **kw)
 
 def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None = None, model: Transformer | None = None,
-          out_dir=None, resume: bool = True, sampler=None, eval_sets: dict | None = None, pattern_fn=None,
+          out_dir=None, resume: bool = True, sampler=None, eval_sets: dict | None = None,
           reset_optimizer_at: int | None = None, progress: bool = True, device: str = 'cpu',
           extra_config: dict | None = None, compile: bool = False, amp: bool = True,
           stop_at: int | None = None) -> TrainResult:
     "Train on fresh biographies of `world`; evaluate, log and checkpoint on the schedule of `tc`."
     end = tc.steps if stop_at is None else stop_at
     if not 0 < end <= tc.steps: raise ValueError(f"stop_at={stop_at} must be in [1, steps={tc.steps}]")
-    if tc.threads: torch.set_num_threads(tc.threads)
     if tc.n_templates > world.cfg.n_train_templates:
         raise ValueError(f"n_templates={tc.n_templates} exceeds the {world.cfg.n_train_templates} training templates")
     if model is None:
@@ -221,19 +200,20 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
     rows, start, t_run = [], 0, 0.0
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        ck = latest_checkpoint(out) if resume else None
-        if ck is not None:
-            state = load_checkpoint(ck, device)
+        state = resume_checkpoint(out, device) if resume else None
+        if state is not None:
             if state['config']['world_hash'] != config['world_hash'] or state['config']['train'] != config['train']:
-                raise ValueError(f"{ck} belongs to a different run (world or training config differs); "
-                                 "use another out_dir or resume=False")
+                raise ValueError(f"the checkpoint of step {state['step']} in {out} belongs to a different run (world or "
+                                 "training config differs); use another out_dir or resume=False")
             model.load_state_dict(state['model']); opt.load_state_dict(state['optim'])
             if 'sampler' in state and hasattr(sampler, 'load_state_dict'): sampler.load_state_dict(state['sampler'])
             start, t_run = state['step'], state.get('seconds', 0.0)
-            if (out / 'metrics.csv').exists():
-                old = pd.read_csv(out / 'metrics.csv')
-                rows = old[old.step <= start].to_dict('records')
-        _atomic_write(out / 'config.json', json.dumps(config, indent=1))
+            if (out / METRICS).exists():
+                try: rows = [r for r in pd.read_csv(out / METRICS).to_dict('records') if r['step'] <= start]
+                except Exception: rows = []          # unreadable log: the evaluations after the checkpoint are redone
+                if not any(r['step'] == start for r in rows) and start in evals:
+                    warnings.warn(f"{out / METRICS} lacks the evaluation of step {start}; later rows restart there")
+        atomic_write(out / CONFIG, json.dumps(config, indent=1))
     n_tpl = tc.n_templates or None
     step_fn = make_train_step(model, tc, device, compile=compile, amp=amp)
     observe = hasattr(sampler, 'observe')
@@ -252,19 +232,16 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
             row['auc_maxprob'] = roc_auc(stats['seen']['maxprob'].cpu().numpy(), stats['unseen']['maxprob'].cpu().numpy())
         row['seconds'] = time.perf_counter() - t0
         rows.append(row)
-        if out is not None: _atomic_write(out / 'metrics.csv', pd.DataFrame(rows).to_csv(index=False))
+        if out is not None: atomic_write(out / METRICS, pd.DataFrame(rows).to_csv(index=False))
         if progress:
             msg = ' '.join(f"{k}={row[k]:.3f}" for k in row if k.endswith('_loss') or k.endswith('_acc'))
             print(f"step {step:>6}/{tc.steps} {msg} ({row['seconds']:.0f}s)", flush=True)
 
     def save(step):
         if out is None: return
-        p = _ckpt_path(out, step); p.parent.mkdir(exist_ok=True)
-        tmp = p.with_name(p.name + '.tmp')
         extra = dict(sampler=sampler.state_dict()) if hasattr(sampler, 'state_dict') else {}
-        torch.save(dict(model=model.state_dict(), optim=opt.state_dict(), step=step, config=config, **extra,
-                        model_cfg=asdict(mc), seconds=time.perf_counter() - t0), tmp)
-        os.replace(tmp, p)
+        save_checkpoint(out, step, dict(model=model.state_dict(), optim=opt.state_dict(), step=step, config=config,
+                                        **extra, model_cfg=asdict(mc), seconds=time.perf_counter() - t0))
 
     if start == 0 and 0 in evals: log_eval(0)
     if start == 0 and 0 in ckpts: save(0)
@@ -273,8 +250,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         rng = batch_rng(tc.seed, step)
         x, y, vm, va = to_device(world.biographies(sampler(step, rng, tc.batch_size), rng, shuffle=tc.shuffle,
                                                    n_templates=n_tpl), device)
-        pats = pattern_fn(step, x) if pattern_fn is not None else None
-        loss, lg = step_fn(opt, x, y, tc.lr_at(step), pats, vm if observe else None)
+        loss, lg = step_fn(opt, x, y, tc.lr_at(step), None, vm if observe else None)
         loss_sum += loss; run_n += 1
         if observe:
             lp = F.log_softmax(lg, -1).gather(1, y[vm][:, None])

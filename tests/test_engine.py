@@ -4,6 +4,7 @@ import dataclasses, json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 import factdyn.engine as E
+import factdyn.runs as R
 from factdyn.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +34,8 @@ def test_bad_parameters_rejected_before_any_run(tmp_path, capsys):
     shutil.copytree(EXPS, exps)
     tpl = 'tests/fixtures/templates/toy.ipynb'
     # `aaa` sorts and orders first, `zzz` is valid but would run first in its own sweep: neither may start
-    (exps / 'typo.yaml').write_text(f'name: typo\ntemplate: {tpl}\norder: 0\npresets:\n  smoke: {{fixed: {{lrr: 0.1}}, grid: {{seed: [0, 1]}}}}\n')
-    (exps / 'ranges.yaml').write_text(f'name: ranges\ntemplate: {tpl}\norder: 3\npresets:\n'
+    (exps / 'typo.yaml').write_text(f'name: typo\ntemplate: {tpl}\npresets:\n  smoke: {{fixed: {{lrr: 0.1}}, grid: {{seed: [0, 1]}}}}\n')
+    (exps / 'ranges.yaml').write_text(f'name: ranges\ntemplate: {tpl}\nneeds: [other]\npresets:\n'
                                       '  smoke: {grid: {lr: [0.5, 1.5]}}\n  kinds: {fixed: {mode: c, seed: true, steps: 2.5}}\n'
                                       '  outdir: {fixed: {out_dir: /tmp/x}}\n')
     code, out, err = cli(capsys, 'reproduce', '--preset', 'smoke', '--experiments-dir', exps, '--runs-root', runs,
@@ -81,10 +82,10 @@ def test_sweep_rerun_skips_complete_runs(tmp_path, capsys):
     assert code == 0 and out.count('skipped (complete)') == 2 and '...done' not in out
     assert [executions(s.run_dir) for s in specs] == [1, 1]
     assert [Path(s.run_dir, 'DONE').stat().st_mtime_ns for s in specs] == stamps
-    df = E.collect('toy', 'smoke', runs_root=runs)
+    df = R.collect('toy', 'smoke', runs)
     assert len(df) == 4 and sorted(df.seed.unique()) == [0, 1] and set(df.run) == {s.name for s in specs}
     assert {'step', 'loss', 'steps', 'lr', 'mode'} <= set(df.columns)
-    sm = E.collect_summaries('toy', 'smoke', runs_root=runs)
+    sm = R.collect_summaries('toy', 'smoke', runs)
     assert len(sm) == 2 and (sm.resumed_from == 0).all()
     st = E.status(runs_root=runs, experiments_dir=EXPS).set_index(['experiment', 'preset'])
     assert st.loc[('toy', 'smoke'), ['runs', 'done', 'failed', 'pending']].tolist() == [2, 2, 0, 0]
@@ -140,8 +141,8 @@ def test_failed_run_is_recorded_and_retried(tmp_path, capsys):
     assert not (d / 'DONE').exists() and E.run_state(d) == 'failed'
     nb = json.loads((d / 'notebook.ipynb').read_text())
     assert nb['metadata']['papermill']['exception'] is True
-    assert E.collect('toy', 'smoke', runs_root=runs, latest=False).run.unique().tolist() == [good.name]
-    where = ['--experiments-dir', EXPS, '--runs-root', runs]
+    assert R.collect('toy', 'smoke', runs).run.unique().tolist() == [good.name]
+    where = ['--experiments-dir', EXPS, '--runs-root', runs, '--results-root', tmp_path / 'results']
     code, _, err = cli(capsys, 'run', 'toy', '--preset', 'smoke', '-p', f'fail_if={flag}', '-q', *where)
     assert code == 1 and 'RuntimeError: flag file' in err and executions(d) == 2
     flag.unlink()
@@ -197,10 +198,10 @@ def test_dask_path_matches_sequential(tmp_path):
 
 def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
     code, out, _ = cli(capsys, '--help')
-    assert code == 0 and all(c in out for c in ('list', 'run', 'sweep', 'status', 'reproduce', 'exit codes'))
+    assert code == 0 and all(c in out for c in ('list', 'run', 'sweep', 'status', 'reproduce', 'figures', 'results', 'exit codes'))
     for cmd, opts in dict(list=['--experiments-dir'], run=['--preset', '--param', '--threads', '--dry-run'],
                           sweep=['--preset', '--workers', '--scheduler', '--runs-root', '--threads', '--dry-run'],
-                          status=['--runs-root'],
+                          status=['--runs-root', '--results-root'], figures=['--preset', '--only', '--figures-dir'],
                           reproduce=['--preset', '--workers', '--scheduler', '--only', '--runs-root', '--figures-dir',
                                      '--experiments-dir', '--threads', '--quiet']).items():
         code, out, _ = cli(capsys, cmd, '--help')
@@ -208,9 +209,9 @@ def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
     r = subprocess.run([str(Path(sys.executable).parent / 'factdyn'), '--help'], capture_output=True, text=True)
     assert r.returncode == 0 and 'reproduce' in r.stdout                  # the console script
 
-    runs, figs = tmp_path / 'runs', tmp_path / 'figs'
+    runs, figs, res = tmp_path / 'runs', tmp_path / 'figs', tmp_path / 'results'
     code, out, err = cli(capsys, 'reproduce', '--preset', 'smoke', '--experiments-dir', EXPS, '--runs-root', runs,
-                         '--figures-dir', figs)
+                         '--figures-dir', figs, '--results-root', res)
     assert code == 0, err
     lines = [l for l in out.splitlines() if l.startswith('[')]
     assert [l.split(' ...')[0] for l in lines if '...done' in l] == ['[1/3] toy seed=0', '[2/3] toy seed=1', '[figure 1/1] toy figure',
@@ -224,11 +225,21 @@ def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
     code, out, _ = cli(capsys, 'status', '--experiments-dir', EXPS, '--runs-root', runs)
     assert code == 0 and 'other' in out and 'pending' in out
     code, out, _ = cli(capsys, 'reproduce', '--preset', 'smoke', '--experiments-dir', EXPS, '--runs-root', runs,
-                       '--figures-dir', figs, '--only', 'other', '-q')
-    assert code == 0 and '[1/1] other run skipped (complete)' in out and '[figure' not in out
-    fig = E.run_figure(toy(), 'cpu', FX / 'templates' / 'figure.ipynb', runs, figs, log_output=False)   # no cpu runs
-    assert fig.status == 'failed' and fig.error == 'AssertionError: no completed runs'
+                       '--figures-dir', figs, '--results-root', res, '--only', 'other', '-q')
+    # `other` needs `toy`: both are planned, both complete; toy's figure runs again, and nothing changed
+    assert code == 0 and '[3/3] other run skipped (complete)' in out and '[1/3] toy seed=0 skipped (complete)' in out
+    assert 'against the committed results: 3 identical' in out
+    # the figures alone, from the results store, reproduce the same table
+    (figs / 'toy_smoke.csv').unlink()
+    code, out, _ = cli(capsys, 'figures', '--preset', 'smoke', '--experiments-dir', EXPS, '--runs-root', runs,
+                       '--figures-dir', figs, '--results-root', res, '-q')
+    assert code == 0 and '1 figure notebook(s), 0 failed' in out and (figs / 'toy_smoke.csv').read_text().splitlines() == csv
+    fig = E.run_figure(toy(), 'cpu', FX / 'templates' / 'figure.ipynb', res, figs, runs, log_output=False)   # no cpu runs
+    assert fig.status == 'failed' and 'FileNotFoundError: no completed runs of toy/cpu' in fig.error
     assert Path(fig.run_dir) == runs.resolve() / 'toy' / 'cpu' / '_figures' / 'figure.ipynb' and Path(fig.run_dir).exists()
+    code, out, _ = cli(capsys, 'figures', '--preset', 'cpu', '--experiments-dir', EXPS, '--runs-root', runs,
+                       '--figures-dir', figs, '--results-root', res)
+    assert code == 0 and 'skipped: no results of toy/cpu' in out and '--only toy' in out
 
 
 def test_timeout_is_a_failure(tmp_path):
@@ -238,3 +249,46 @@ def test_timeout_is_a_failure(tmp_path):
     assert r.status == 'failed' and r.error.startswith('CellTimeoutError') and time.time() - t0 < 30
     assert (Path(spec.run_dir) / 'FAILED').read_text().startswith('CellTimeoutError')
     assert E.run_state(spec.run_dir) == 'failed'
+
+
+def test_needs_unknown_or_cyclic_refused_before_any_run(tmp_path, capsys):
+    exps, runs = tmp_path / 'exps', tmp_path / 'runs'
+    shutil.copytree(EXPS, exps)
+    where = ['--experiments-dir', exps, '--runs-root', runs, '--results-root', tmp_path / 'results', '-q']
+    (exps / 'other.yaml').write_text((exps / 'other.yaml').read_text().replace('needs: [toy]', 'needs: [toyy]'))
+    code, _, err = cli(capsys, 'reproduce', '--preset', 'smoke', *where)
+    assert code == 2 and "needs names unknown experiment 'toyy'" in err and not runs.exists()
+    (exps / 'other.yaml').write_text((exps / 'other.yaml').read_text().replace('needs: [toyy]', 'needs: [toy]'))
+    (exps / 'toy.yaml').write_text((exps / 'toy.yaml').read_text().replace('timeout: 60', 'needs: [other]\ntimeout: 60'))
+    code, _, err = cli(capsys, 'reproduce', '--preset', 'smoke', *where)
+    assert code == 2 and 'cycle' in err and 'other -> toy -> other' in err or 'toy -> other -> toy' in err
+    assert not runs.exists()
+    code, _, err = cli(capsys, 'list', '--experiments-dir', exps)
+    assert code == 2 and 'cycle' in err
+
+
+def test_unknown_yaml_key_is_named(tmp_path, capsys):
+    exps = tmp_path / 'exps'; exps.mkdir()
+    (exps / 'toy.yaml').write_text((EXPS / 'toy.yaml').read_text().replace('presets:', 'presetz:'))
+    code, _, err = cli(capsys, 'sweep', 'toy', '--preset', 'smoke', '--experiments-dir', exps, '--runs-root', tmp_path / 'runs')
+    assert code == 2 and "unknown key 'presetz' (did you mean 'presets'?)" in err
+    assert 'presets must be a non-empty mapping' not in err
+
+
+def test_sweep_exports_results_and_compares(tmp_path, capsys):
+    runs, res = tmp_path / 'runs', tmp_path / 'results'
+    where = ['--experiments-dir', EXPS, '--runs-root', runs, '--results-root', res, '-q']
+    code, out, _ = cli(capsys, 'sweep', 'toy', '--preset', 'smoke', *where)
+    assert code == 0 and 'against the committed results' not in out          # nothing committed before
+    exported = R.results_runs('toy', 'smoke', res)
+    assert [r.label for r in exported] == ['seed=0', 'seed=1']
+    assert {p.name for p in exported[0].path.iterdir()} == {'DONE', 'params.json', 'metrics.csv', 'summary.json'}
+    assert R.collect('toy', 'smoke', res).equals(R.collect('toy', 'smoke', runs))
+    code, out, _ = cli(capsys, 'sweep', 'toy', '--preset', 'smoke', *where)
+    assert code == 0 and 'against the committed results: 2 identical' in out
+    s = exported[0].path / 'summary.json'
+    s.write_text(json.dumps({**json.loads(s.read_text()), 'final_loss': 123.0}))   # a committed number that differs
+    code, out, _ = cli(capsys, 'sweep', 'toy', '--preset', 'smoke', *where)
+    assert code == 0 and '1 changed' in out and 'changed  toy/smoke/seed=0: final_loss 123.0 ->' in out
+    code, out, _ = cli(capsys, 'status', *where[:-1])
+    assert code == 0 and 'results store: 2 runs' in out

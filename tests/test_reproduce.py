@@ -2,14 +2,15 @@
 import json, subprocess, sys
 from pathlib import Path
 import yaml
-from factdyn.engine import list_experiments, load_experiment, collect_summaries
+from factdyn.engine import list_experiments, load_experiment
+from factdyn.runs import collect_summaries
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def test_reproduce_smoke_end_to_end(tmp_path):
-    runs, figs = tmp_path / 'runs', tmp_path / 'figs'
+    runs, figs, res = tmp_path / 'runs', tmp_path / 'figs', tmp_path / 'results'
     cmd = [str(Path(sys.executable).parent / 'factdyn'), 'reproduce', '--preset', 'smoke', '--runs-root', str(runs),
-           '--figures-dir', str(figs), '-q']
+           '--figures-dir', str(figs), '--results-root', str(res), '-q']
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1500)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     assert 'summary:' in p.stdout and 'failed' not in p.stdout.split('summary:')[-1].replace('0 failed', ''), p.stdout[-2000:]
@@ -17,7 +18,7 @@ def test_reproduce_smoke_end_to_end(tmp_path):
     assert 'phases' in names
     for name in names:
         exp = load_experiment(name, root=ROOT)
-        summ = collect_summaries(name, 'smoke', runs_root=str(runs))
+        summ = collect_summaries(name, 'smoke', res)
         assert len(summ) >= 1, f"{name}: no completed smoke run"
         for f in exp.figures:
             assert (runs / name / 'smoke' / '_figures' / (Path(f).stem + '.ipynb')).exists()

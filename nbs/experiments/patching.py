@@ -41,9 +41,9 @@ import pandas as pd
 import torch
 from factdyn.data import World, WorldConfig
 from factdyn.model import ModelConfig, Transformer
-from factdyn.train import TrainConfig, train, default_model_config, load_checkpoint, model_from_checkpoint
+from factdyn.train import TrainConfig, train, default_model_config
+from factdyn.runs import Run, find_run, write_json, atomic_write, METRICS
 from factdyn.attention import PatchedModel
-from factdyn.finetune import resolve_checkpoint
 from factdyn.analysis import pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
@@ -58,58 +58,55 @@ device: str = "cpu"  # where to train {cpu|cuda|auto}
 # %%
 set_threads_from_env()
 dev = pick_device(device)
-out_dir = Path(out_dir or tempfile.mkdtemp(prefix="factdyn-patch-"))
+if not out_dir:
+    out_dir = tempfile.mkdtemp(prefix="factdyn-patch-")
+    print(f"out_dir not set: writing this run to {out_dir}")
+out_dir = Path(out_dir)
 t0 = time.time()
 if reference:
-    ref_dir = resolve_checkpoint(reference).parent.parent
-else:   # a tiny reference run with checkpoints, so that the notebook runs on its own
-    ref_dir = Path(tempfile.mkdtemp(prefix="factdyn-patch-ref-"))
+    ref_run = find_run(reference)
+else:   # a tiny reference run with checkpoints, inside this run's folder, so that the notebook runs on its own
+    ref_run = Run(out_dir / "reference")
     w = World(WorldConfig(n_individuals=60, n_unseen=20))
     r = train(w, TrainConfig(steps=40, batch_size=16, lr=3e-3, n_eval=16, n_evals=4, n_dense=0, n_checkpoints=4),
-              default_model_config(w, n_layer=1, n_head=2, d_model=32, d_mlp=64), out_dir=ref_dir, progress=False)
+              default_model_config(w, n_layer=1, n_head=2, d_model=32, d_mlp=64), out_dir=ref_run.path, progress=False)
     s, e = r.plateau()
-    (ref_dir / "summary.json").write_text(json.dumps(dict(plateau_start=s, plateau_end=e)))
-ckpts = sorted(int(p.stem.split("_")[1]) for p in ref_dir.glob("ckpt/step_*.pt"))
-config = load_checkpoint(ref_dir / "ckpt" / f"step_{ckpts[-1]:06d}.pt")["config"]
+    write_json(ref_run.path / "summary.json", dict(plateau_start=s, plateau_end=e))
+ckpts = list(ref_run.checkpoints)
+config = ref_run.config
 T = int(config["train"]["steps"])
-summ = json.loads((ref_dir / "summary.json").read_text())
+summ = ref_run.summary
 p0 = summ.get("plateau_start") or T // 8
 p1 = summ.get("plateau_end") or (p0 + T) // 2
 named = dict(init=0, early=p0 // 2, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p1) // 3, final=T)
 snap = lambda s: min(ckpts, key=lambda c: (abs(c - s), c))
 ref_step, start_step = snap(named[ref]), snap(named[start])
-print(f"reference {ref_dir} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")
+print(f"reference {ref_run.path} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")
 stop_step = stop or T
 if not 0 < stop_step <= T: raise ValueError(f"stop={stop} is outside the reference's {T} steps")
 if start_step >= stop_step: raise ValueError(f"start={start} (step {start_step}) is not before stop={stop_step}")
 print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}; stop at step {stop_step}")
 
 # %%
-world = World(WorldConfig(**config["world"]))
-assert world.content_hash() == config["world_hash"], "the rebuilt world differs from the reference's"
+world, reference_model, ref_ck = ref_run.load(ref_step)          # world rebuilt and hash-checked
 tc = TrainConfig(**config["train"])
-mc = ModelConfig(**load_checkpoint(ref_dir / "ckpt" / f"step_{ref_step:06d}.pt")["model_cfg"])
-reference_model = model_from_checkpoint(ref_dir / "ckpt" / f"step_{ref_step:06d}.pt")
-base = Transformer(mc, torch.Generator().manual_seed(tc.seed))      # the reference run's initialisation
+base = Transformer(reference_model.cfg, torch.Generator().manual_seed(tc.seed))      # the reference run's initialisation
 if start_step > 0:   # up to `start` the modified run is the reference run: continue from its checkpoint
-    (out_dir / "ckpt").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ref_dir / "ckpt" / f"step_{start_step:06d}.pt", out_dir / "ckpt" / f"step_{start_step:06d}.pt")
-    m = pd.read_csv(ref_dir / "metrics.csv"); m[m.step <= start_step].to_csv(out_dir / "metrics.csv", index=False)
+    ref_run.copy_checkpoint(start_step, out_dir)
+    m = ref_run.metrics; atomic_write(out_dir / METRICS, m[m.step <= start_step].to_csv(index=False))
 res = train(world, tc, model=PatchedModel(base, reference_model), out_dir=out_dir, resume=True,
             reset_optimizer_at=start_step, device=dev, stop_at=stop_step)
-if not keep_checkpoints:
-    for f in (out_dir / "ckpt").glob("step_*.pt"):
-        if f.name != f"step_{stop_step:06d}.pt": f.unlink()
+if not keep_checkpoints: Run(out_dir).prune_checkpoints(keep=[stop_step])
 wall = time.time() - t0
 
 # %%
 log = res.log
 s, e = res.plateau()
-ref_log = pd.read_csv(ref_dir / "metrics.csv").query("step == @stop_step")   # the unpatched run at the same step
+# the unpatched reference run up to the same step, kept with this run's results for the figure
+atomic_write(out_dir / "reference_metrics.csv", ref_run.metrics.query("step <= @stop_step").to_csv(index=False))
 summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,
-               reference_dir=str(ref_dir), reference_plateau_start=p0, reference_plateau_end=p1, baseline=res.baseline, stop_step=stop_step,
-               reference_loss_at_stop=float(ref_log.seen_loss.iloc[0]) if len(ref_log) else None,
-               final_seen_loss=float(log.seen_loss.iloc[-1]), final_seen_acc=float(log.seen_acc.iloc[-1]),
-               min_seen_loss=float(log.seen_loss.min()), seconds=wall)
-(out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+               reference=reference or "trained here", reference_plateau_start=p0, reference_plateau_end=p1,
+               baseline=res.baseline, stop_step=stop_step, final_seen_loss=float(log.seen_loss.iloc[-1]),
+               final_seen_acc=float(log.seen_acc.iloc[-1]), min_seen_loss=float(log.seen_loss.min()), seconds=wall)
+write_json(out_dir / "summary.json", summary)
 summary

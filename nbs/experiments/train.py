@@ -26,12 +26,14 @@
 import json, os, tempfile, time
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from factdyn.data import World, WorldConfig, baseline_loss
-from factdyn.train import TrainConfig, train, default_model_config
-from factdyn.data import make_sampler
+from factdyn.data import World, WorldConfig, baseline_loss, make_sampler
+from factdyn.train import TrainConfig, train, default_model_config, make_eval_sets, evaluate
+from factdyn.runs import checkpoints, model_from_checkpoint, write_json, atomic_write
+from factdyn.attention import attention_metrics
 from factdyn.analysis import plot_phases, pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
@@ -44,6 +46,7 @@ n_layer: int = 2  # transformer layers [1, ]
 n_head: int = 2  # attention heads [1, ]
 d_model: int = 64  # residual width [8, ]
 d_mlp: int = 256  # MLP hidden width [8, ]
+pos: str = "learned"  # position encoding: learned absolute embeddings or rotary (relative) {learned|rope}
 steps: int = 300  # training steps [1, ]
 batch_size: int = 32  # sequences per step [1, ]
 lr: float = 0.003  # peak learning rate [1e-06, 1.0]
@@ -65,18 +68,22 @@ n_eval: int = 128  # biographies per evaluation set [1, ]
 n_evals: int = 20  # evenly spaced evaluations [1, ]
 n_dense: int = 5  # extra evaluations in the first eighth of training [0, ]
 n_checkpoints: int = 0  # checkpoints besides the final one [0, ]
+attn_probe: int = 0  # biographies of the per-head attention probe run on every checkpoint (0: none) [0, ]
+order_probe: bool = False  # final model on held-out/training templates in random/fixed order (probe.json)
 device: str = "cpu"  # where to train {cpu|cuda|auto}
 
 # %%
 set_threads_from_env()
 dev = pick_device(device)
-out_dir = out_dir or tempfile.mkdtemp(prefix="factdyn-train-")
+if not out_dir:
+    out_dir = tempfile.mkdtemp(prefix="factdyn-train-")
+    print(f"out_dir not set: writing this run to {out_dir}")
 wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed)
 world = World(WorldConfig.paper(**wkw) if pools == "paper" else WorldConfig(**wkw))
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
                  seed=seed, n_eval=n_eval, n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints,
                  shuffle=shuffle, n_templates=n_templates)
-mc = default_model_config(world, n_layer=n_layer, n_head=n_head, d_model=d_model, d_mlp=d_mlp)
+mc = default_model_config(world, n_layer=n_layer, n_head=n_head, d_model=d_model, d_mlp=d_mlp, pos=pos)
 print(world)
 print(mc)
 
@@ -107,8 +114,32 @@ summary = dict(baseline=base, plateau_start=start, plateau_end=end,
                seconds=wall, seconds_per_step=wall / steps, device=str(dev), sampler=repr(samp),
                switch_step=getattr(samp, 'switch_step', getattr(samp, 'warmup_steps', None)),
                final_auc_maxprob=float(log.auc_maxprob.iloc[-1]) if "auc_maxprob" in log else None)
-Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
+write_json(Path(out_dir, "summary.json"), summary)
 summary
+
+# %% [markdown]
+# ## Tables only the run can compute
+# Figures read results, never checkpoints. With `attn_probe`, the attention metrics of
+# `factdyn.attention.attention_metrics` (per layer and head) at every checkpoint, on a fixed probe of held-out
+# templates of seen individuals, go to `attention.csv`. With `order_probe`, the final model's attribute loss on
+# four probes of 256 seen individuals — its held-out or its own training templates, in random or fixed sentence
+# order — goes to `probe.json`.
+
+# %%
+if attn_probe:
+    probe = make_eval_sets(world, attn_probe, seed=12345, sets=("seen",))["seen"]
+    att = pd.concat([attention_metrics(model_from_checkpoint(p), probe, per_head=True).assign(step=s)
+                     for s, p in checkpoints(out_dir).items()], ignore_index=True)
+    atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
+if order_probe:
+    rows = {}
+    for split, split_name in (("eval", "held-out"), ("train", "training")):
+        for shuf in (True, False):
+            rng = np.random.default_rng(7)
+            b = world.biographies(rng.choice(world.seen, size=256), rng, split=split, shuffle=shuf,
+                                  n_templates=(n_templates or None) if split == "train" else None)
+            rows[f"{split_name} templates, {'random' if shuf else 'fixed'} order"] = evaluate(res.model, b)["loss"]
+    write_json(Path(out_dir, "probe.json"), rows)
 
 # %%
 fig = plot_phases(log, base, title=f"{n_individuals} individuals, {steps} steps")
