@@ -1,5 +1,6 @@
 # factdyn: the two commands of the README, plus helpers.
 #   make reproduce   -> fresh venv, every figure at the CPU preset
+#   make figures     -> every figure from the committed results store, no training
 #   make test        -> fresh venv, sync checks, notebook examples, pytest
 PY      ?= python3
 VENV    ?= .venv
@@ -8,12 +9,12 @@ PRESET  ?= cpu
 WORKERS ?= 2
 STAMP   := $(VENV)/.installed
 
-.PHONY: install reproduce test sync nbtest pytest site bench gpu-check clean-runs
+.PHONY: install reproduce figures test sync nbtest pytest site bench gpu-check clean-runs
 
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]" --config-settings editable_mode=compat
+	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null
 	touch $(STAMP)
 
@@ -21,6 +22,10 @@ install: $(STAMP)
 
 reproduce: install
 	$(BIN)/factdyn reproduce --preset $(PRESET) --workers $(WORKERS)
+
+## Every figure from the committed results (results/), without training.
+figures: install
+	$(BIN)/factdyn figures --preset $(PRESET) -q
 
 ## Notebooks and library in sync: nbdev_clean / nbdev_export must leave no diff.
 sync: install

@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument('--results-root', metavar='DIR', help='results store that complete runs are exported to and '
                        'figures read (default: $FACTDYN_RESULTS_ROOT or <root>/results)')
     show = argparse.ArgumentParser(add_help=False)
-    show.add_argument('-q', '--quiet', action='store_true', help="do not stream the kernels' output (papermill's log) to stderr")
+    show.add_argument('-q', '--quiet', action='store_true', help='no progress bars, only one line per run')
+    show.add_argument('-v', '--verbose', action='store_true', help="stream the kernels' output (papermill's log) to stderr instead of progress bars")
     show.add_argument('--dry-run', action='store_true', help='validate and list the runs with their state; execute nothing')
     par = argparse.ArgumentParser(add_help=False)
     par.add_argument('--workers', type=_pos_int, default=1, metavar='N',
@@ -82,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument('--preset', metavar='P', default='cpu', help='preset whose results are plotted (default: cpu)')
     fg.add_argument('--only', metavar='A,B', help='comma-separated experiment names to restrict to')
     fg.add_argument('--figures-dir', metavar='DIR', help='where figures go (default as for reproduce)')
-    fg.add_argument('-q', '--quiet', action='store_true', help="do not stream the kernels' output to stderr")
+    fg.add_argument('-q', '--quiet', action='store_true', help='accepted for symmetry with reproduce (figures print one line each)')
+    fg.add_argument('-v', '--verbose', action='store_true', help="stream the kernels' output to stderr")
     rs = sub.add_parser('results', parents=[where], help='manage the results store',
                         description='`results import`: export every complete run of the local run store to the results store.')
     rs.add_argument('action', choices=['import'], help='import: copy the small files of every complete local run')
@@ -135,7 +137,7 @@ def _finish(rep) -> int:
 
 def _exec_kw(a) -> dict:
     return dict(workers=getattr(a, 'workers', 1), scheduler=getattr(a, 'scheduler', None), threads=a.threads,
-                log_output=not a.quiet)
+                log_output=a.verbose, bars=not (a.quiet or a.verbose))
 
 def _cmd_run(a) -> int:          # a one-off run (overrides) is not exported to the results store
     exp = load_experiment(a.experiment, a.experiments_dir)
@@ -158,7 +160,7 @@ def _cmd_status(a) -> int:
 
 def _cmd_figures(a) -> int:
     return _finish(figures(a.preset, _only(a), store=a.results_root, figures_dir=a.figures_dir, runs_root=a.runs_root,
-                           experiments_dir=a.experiments_dir, log_output=not a.quiet))
+                           experiments_dir=a.experiments_dir, log_output=a.verbose))
 
 def _cmd_results(a) -> int:
     out = import_results(runs_root=a.runs_root, results_root=a.results_root, only=_only(a))
@@ -186,7 +188,7 @@ def main(argv=None) -> int:
     except SystemExit as e: return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if getattr(a, 'workers', 1) > 1 and getattr(a, 'scheduler', None):
         return _err('--workers and --scheduler exclude each other (the scheduler decides the parallelism)')
-    if not getattr(a, 'quiet', True): configure_logging()
+    if getattr(a, 'verbose', False): configure_logging()
     try:
         find_root()
         cmds = dict(list=_cmd_list, run=_cmd_run, sweep=_cmd_sweep, status=_cmd_status, reproduce=_cmd_reproduce,

@@ -13,7 +13,8 @@ from .metrics import running_median
 __all__ = ['CONFIG', 'STRATEGIES', 'RANK_GROUPS', 'WeightedSampler', 'power_law', 'celebrities', 'replay_mixture',
            'WarmupSampler', 'warmup', 'AdaptiveWarmupSampler', 'GrowthSampler', 'n_label', 'numeric_columns',
            'sampler_name', 'warmup_steps', 'strategy_of', 'comparable_runs', 'over_seeds', 'best_settings', 'verdict',
-           'seeds_note', 'fmt_spread', 'seed_curve', 'draw_seeds', 'rank_group_metrics', 'jsonable']
+           'seeds_note', 'fmt_spread', 'seed_curve', 'draw_seeds', 'fit_axis', 'fig_title', 'set_categories',
+           'rank_group_metrics', 'jsonable']
 
 # %% ../nbs/07_curricula.ipynb #eed1c19a
 class WeightedSampler:
@@ -137,7 +138,7 @@ def _awu(world: World, n_warmup: int = 1, baseline: float = 1.0, max_steps: int 
 def _growth(world: World, n_start: int = 1, n_stages: int = 1, stage_steps: int = 1, **kw):
     return GrowthSampler(world.seen, n_start, n_stages, stage_steps)
 
-# %% ../nbs/07_curricula.ipynb #ce55b4c8
+# %% ../nbs/07_curricula.ipynb #80d4b2e6
 CONFIG = ('steps', 'batch_size', 'lr', 'weight_decay', 'schedule', 'n_layer', 'n_head', 'd_model', 'd_mlp', 'pos',
           'pools', 'n_templates', 'shuffle', 'n_unseen')   # what must be equal for two runs to be compared (not the seed)
 STRATEGIES = ('uniform', 'power law', 'celebrities', 'warm-up', 'adaptive warm-up', 'growth')
@@ -155,7 +156,7 @@ def numeric_columns(df: pd.DataFrame) -> pd.DataFrame:
             df[c] = pd.to_numeric(df[c])
     return df
 
-# %% ../nbs/07_curricula.ipynb #4224509a
+# %% ../nbs/07_curricula.ipynb #553eb30b
 def sampler_name(row) -> str:
     "The sampler a run was trained with (its `sampler` template parameter)."
     s = row.get('param_sampler')
@@ -180,7 +181,7 @@ def strategy_of(row) -> tuple[str, str]:
     if s == 'growth': return 'growth', f"{int(row['n_start'])} → {N} in {int(row['n_stages'])} stages of {int(row['stage_steps'])} steps"
     return s, s
 
-# %% ../nbs/07_curricula.ipynb #c550188d
+# %% ../nbs/07_curricula.ipynb #6035e0e1
 def _key(row, config) -> tuple: return tuple(str(row.get(c)) for c in config)
 
 def comparable_runs(summaries: pd.DataFrame, experiment: str, config=CONFIG) -> pd.DataFrame:
@@ -193,10 +194,10 @@ def comparable_runs(summaries: pd.DataFrame, experiment: str, config=CONFIG) -> 
     named = [strategy_of(r) for _, r in df.iterrows()]
     df['strategy'], df['setting'] = [s for s, _ in named], [t for _, t in named]
     df['warmup_steps'] = [warmup_steps(r) if sampler_name(r) == 'warmup' else np.nan for _, r in df.iterrows()]
-    seed = ['seed'] if 'seed' in df else []
-    return df.drop_duplicates([*config, 'n_individuals', 'strategy', 'setting', *seed]).reset_index(drop=True)
+    same = [c for c in (*CONFIG, 'n_individuals', 'seed') if c in df]     # the full config: a run is only a duplicate of itself
+    return df.drop_duplicates([*same, 'strategy', 'setting']).reset_index(drop=True)
 
-# %% ../nbs/07_curricula.ipynb #97d7d12d
+# %% ../nbs/07_curricula.ipynb #b06fc642
 def over_seeds(df: pd.DataFrame, by, cols=('final_seen_loss', 'final_seen_acc')) -> pd.DataFrame:
     "One row per group of `by`: each of `cols` as mean (same name), `_min`, `_max`, `_std` over its runs; `n_seeds`, `runs`."
     by, cols = list(by), [c for c in cols if c in df]
@@ -216,7 +217,7 @@ def best_settings(df: pd.DataFrame, by=('strategy', 'n_individuals'), setting='s
     best = best.merge(agg.groupby(by).size().rename('n_settings').reset_index(), on=by)
     return best.set_index(by).sort_index()
 
-# %% ../nbs/07_curricula.ipynb #15643888
+# %% ../nbs/07_curricula.ipynb #2563b414
 def verdict(a, b, col: str = 'final_seen_loss', rel: float = 0.1) -> str:
     "'tie', 'lower' or 'higher': `a`'s mean `col` against `b`'s (rows of `over_seeds`); a tie inside the seed spread."
     ma, mb = float(a[col]), float(b[col])
@@ -231,7 +232,7 @@ def verdict(a, b, col: str = 'final_seen_loss', rel: float = 0.1) -> str:
 def seeds_note(n_seeds, rel: float = 0.1) -> str:
     "How ties were called, for a table's caption."
     n = sorted({int(x) for x in np.atleast_1d(n_seeds)})
-    if n == [1]: return f"one seed per setting: differences within {rel:.0%} are called ties"
+    if n == [1]: return f"One seed per setting: differences within {rel:.0%} are called ties"
     return f"{'–'.join(map(str, (n[0], n[-1])) if len(n) > 1 else str(n[0]))} seeds per setting: mean; a difference inside the seed range (min–max) is a tie"
 
 def fmt_spread(row, col: str, digits: int = 3) -> str:
@@ -241,7 +242,7 @@ def fmt_spread(row, col: str, digits: int = 3) -> str:
     if v is None or not np.isfinite(v) or int(row.get('n_seeds', 1)) < 2: return fmt(v, digits)
     return f"{fmt(v, digits)} ({fmt(row[f'{col}_min'], digits)}–{fmt(row[f'{col}_max'], digits)})"
 
-# %% ../nbs/07_curricula.ipynb #8bc14a7a
+# %% ../nbs/07_curricula.ipynb #968cdc4c
 def seed_curve(curves: pd.DataFrame, y: str, x: str = 'step') -> pd.DataFrame:
     "`x`, mean, min, max and n of `y` over the runs in `curves` (rows of several runs' metrics)."
     g = curves.dropna(subset=[y]).groupby(x)[y]
@@ -254,7 +255,45 @@ def draw_seeds(ax, curves: pd.DataFrame, y: str, x: str = 'step', band_alpha: fl
     if (c['n'] > 1).any(): ax.fill_between(c[x], c['min'], c['max'], color=line.get_color(), alpha=band_alpha, lw=0)
     return line
 
-# %% ../nbs/07_curricula.ipynb #0f9cd713
+# %% ../nbs/07_curricula.ipynb #ea494fe0
+def fit_axis(ax, values, axis: str = 'y', log: bool | None = None, pad: float = 0.08, lower=None, upper=None,
+             log_ratio: float = 30.0):
+    "Fit `ax`'s `axis` to the finite `values`: log if `log` (None: positive and spanning > `log_ratio`), else linear."
+    from matplotlib.ticker import NullFormatter
+    v = np.asarray([x for x in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(x)])
+    if not len(v): return ax
+    lo, hi = float(v.min()), float(v.max())
+    if log is None: log = lo > 0 and hi / lo > log_ratio
+    if log:
+        f = (hi / lo) ** pad if hi > lo else 1.5
+        a, b = lo / f, hi * f
+        if np.floor(np.log10(b)) - np.ceil(np.log10(a)) < 1: a = 10 ** np.floor(np.log10(a))
+        if np.floor(np.log10(b)) - np.ceil(np.log10(a)) < 1: b = 10 ** np.ceil(np.log10(b))
+        getattr(ax, f'set_{axis}scale')('log'); getattr(ax, f'{axis}axis').set_minor_formatter(NullFormatter())
+    else:
+        d = (hi - lo) * pad or abs(hi) * 0.1 or 0.1
+        a, b = lo - d, hi + d
+        getattr(ax, f'set_{axis}scale')('linear')
+    if lower is not None: a = max(a, lower)
+    if upper is not None: b = min(b, upper)
+    getattr(ax, f'set_{axis}lim')(a, b)
+    return ax
+
+def fig_title(fig, text: str, width: int = 70):
+    "The figure's message as its suptitle, wrapped at word boundaries to fit a page-width figure."
+    import textwrap
+    return fig.suptitle(textwrap.fill(text, width, break_on_hyphens=False))
+
+# %% ../nbs/07_curricula.ipynb #1dd69971
+def set_categories(ax, positions, labels, axis: str = 'x'):
+    "Ticks at `positions` named `labels` on `ax`'s `axis`, as a categorical axis."
+    from matplotlib.ticker import FixedLocator, FixedFormatter
+    a = getattr(ax, f'{axis}axis')
+    a.set_major_locator(FixedLocator(list(positions))); a.set_major_formatter(FixedFormatter([str(l) for l in labels]))
+    a.set_minor_locator(FixedLocator([]))
+    return ax
+
+# %% ../nbs/07_curricula.ipynb #5f7def7f
 RANK_GROUPS = (('most frequent 10%', 0.0, 0.1), ('middle 40%', 0.1, 0.5), ('rarest 50%', 0.5, 1.0))
 
 def rank_group_metrics(world: World, model, n_eval: int, seed: int = 0, groups=RANK_GROUPS) -> pd.DataFrame:
@@ -268,7 +307,7 @@ def rank_group_metrics(world: World, model, n_eval: int, seed: int = 0, groups=R
         rows.append(dict(group=name, loss=float(m['loss']), acc=float(m['acc'])))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_curricula.ipynb #20fb9f59
+# %% ../nbs/07_curricula.ipynb #dcceb186
 def jsonable(v):
     "Plain JSON values: numpy scalars and arrays to Python, NaN and ±inf to None, recursively."
     if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}

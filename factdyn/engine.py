@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_engine.ipynb #eee95f11
 from __future__ import annotations
-import ast, contextlib, difflib, fcntl, hashlib, itertools, json, logging, os, re, socket, sys, time, traceback, warnings
+import ast, contextlib, difflib, fcntl, functools, hashlib, itertools, json, logging, os, re, shutil, socket, sys, threading, time, traceback, uuid, warnings
 from dataclasses import dataclass, field, asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +21,9 @@ __all__ = ['DRIFT_TOL', 'FIGURE_PARAMS', 'ExperimentError', 'find_root', 'defaul
            'default_fig_dir', 'parse_value', 'Param', 'template_params', 'describe_params', 'check_params',
            'Experiment', 'load_experiment', 'order_experiments', 'list_experiments', 'RunSpec', 'run_label',
            'canonical_json', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked', 'is_complete', 'run_state',
-           'execute_notebook', 'execute_run', 'configure_logging', 'write_manifest', 'Report', 'sweep',
-           'compare_results', 'import_results', 'status', 'check_figure', 'run_figure', 'figures', 'plan', 'reproduce']
+           'kernel_manager_class', 'execute_notebook', 'execute_run', 'configure_logging', 'write_manifest', 'Report',
+           'sweep', 'reuse_identical', 'compare_results', 'import_results', 'status', 'check_figure', 'run_figure',
+           'figures', 'plan', 'reproduce']
 
 # %% ../nbs/04_engine.ipynb #7dab4df2
 class ExperimentError(ValueError):
@@ -471,12 +472,40 @@ def _error_text(e: BaseException) -> tuple[str, str]:
     full = _ANSI.sub('', ''.join(traceback.format_exception(type(e), e, e.__traceback__)))
     return (f"{type(e).__name__}: {e}".splitlines() or [type(e).__name__])[0], full
 
+@functools.cache
+def kernel_manager_class():
+    "The kernel manager of papermill runs, built on first use (importing the engine does not import jupyter_client)."
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from jupyter_core.utils import ensure_dir_exists
+    from traitlets import default
+
+    class QuietKernelManager(AsyncKernelManager):
+        """IPC transport on POSIX: unix sockets `<runtime dir>/kernel-<12 hex>-ipc-<1..5>` beside a connection file of
+        the same unique name — no TCP port, hence no "Kernel is running over TCP without encryption" warning, and no
+        clash between runs started at once in the same cwd. Shutdown skips jupyter_client's SIGINT, which a kernel
+        still answering papermill's last request reports as "KeyboardInterrupt caught in kernel"; the shutdown
+        request (then SIGTERM, then SIGKILL) still ends it."""
+        @default('transport')
+        def _transport_default(self): return 'ipc' if os.name == 'posix' else 'tcp'
+
+        @default('connection_file')
+        def _connection_file_default(self):
+            if self.transport != 'ipc': return ''
+            rt = jupyter_runtime_dir(); ensure_dir_exists(rt, 0o700)
+            return os.path.join(rt, f'kernel-{uuid.uuid4().hex[:12]}.json')
+
+        async def _async_interrupt_kernel(self):          # jupyter_client 8.x private hook
+            if self.shutting_down: return
+            await super()._async_interrupt_kernel()
+    return QuietKernelManager
+
 def execute_notebook(template, out_nb, parameters: dict, root, timeout: int = 3600, log_output: bool = True):
-    "Papermill with the engine's fixed settings: kernel python3, cwd=<root>/nbs, per-cell timeout, no progress bar."
+    "Papermill with the engine's fixed settings: kernel python3 over IPC, cwd=<root>/nbs, per-cell timeout, no progress bar."
     import papermill as pm
     return pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name='python3',
                                cwd=str(Path(root) / 'nbs'), log_output=log_output, progress_bar=False,
-                               execution_timeout=timeout)
+                               execution_timeout=timeout, kernel_manager_class=kernel_manager_class())
 
 def execute_run(spec: RunSpec, threads: int | None = None, log_output: bool = True) -> RunResult:
     "Execute one run into its folder unless it is complete or locked by another process."
@@ -605,36 +634,86 @@ class Report:
         nf = sum(r.status == 'failed' for r in self.figures)
         return (f"Report(runs={self.counts()}" + (f", figures={len(self.figures)} ({nf} failed)" if self.figures else '') + ')')
 
+class _Bars:
+    "Progress bars (tqdm, on a terminal only): runs done of the sweep, and per running run its step, rate, ETA and held-out loss, read from the run's `progress.json` once a second."
+    def __init__(self, total: int, start: int, enabled: bool):
+        self.on = enabled and sys.stderr.isatty()
+        self.bars, self.watch, self.lock = {}, set(), threading.Lock()
+        if not self.on: return
+        from tqdm import tqdm
+        self.tqdm = tqdm
+        self.sweep = tqdm(total=total, initial=start, desc='runs', unit='run', position=0, leave=True, dynamic_ncols=True)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True); self.thread.start()
+    def say(self, msg: str):
+        if self.on: self.tqdm.write(msg)
+        else: print(msg, flush=True)
+    def add(self, run_dir):
+        with self.lock: self.watch.add(str(run_dir))
+    def finished(self, run_dir):
+        with self.lock:
+            self.watch.discard(str(run_dir))
+            if (b := self.bars.pop(str(run_dir), None)) is not None: b.close()
+        if self.on: self.sweep.update(1)
+    def _poll(self):
+        while not self.stop.wait(1.0):
+            with self.lock:
+                for d in list(self.watch):
+                    try: p = json.loads((Path(d) / 'progress.json').read_text())
+                    except (OSError, ValueError): continue
+                    b = self.bars.get(d)
+                    if b is None:
+                        b = self.bars[d] = self.tqdm(total=p['total'], initial=p.get('start', 0), desc=Path(d).name[:40],
+                                                     unit='step', position=len(self.bars) + 1, leave=False, dynamic_ncols=True)
+                    b.update(max(0, p['step'] - b.n))
+                    if p.get('seen_loss') is not None: b.set_postfix_str(f"held-out loss {p['seen_loss']:.3f}")
+    def close(self):
+        if not self.on: return
+        self.stop.set(); self.thread.join()
+        for b in self.bars.values(): b.close()
+        self.sweep.close()
+
 def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int | None = None,
           log_output: bool = True, progress: bool = True, manifest: bool = True, start: int = 0,
-          total: int | None = None, results_root=None) -> Report:
+          total: int | None = None, results_root=None, bars: bool = False) -> Report:
     "Execute every run not yet complete; wait for runs locked by other processes and finish them if needed; with `results_root`, export each complete run there."
     total = total if total is not None else start + len(specs)
     k, results, comparisons = start, {}, []
+    pb = _Bars(total, start, bars and progress)
     def say(s, msg, i=None):
-        if progress: print(f"[{k if i is None else i}/{total}] {s.experiment} {s.label} {msg}", flush=True)
+        if progress: pb.say(f"[{k if i is None else i}/{total}] {s.experiment} {s.label} {msg}")
     def record(s, r):
         nonlocal k
         if r.status == 'locked':
             say(s, "running elsewhere: waiting for it at the end", k + 1)
             return s
-        k += 1; results[s.run_dir] = r
+        k += 1; results[s.run_dir] = r; pb.finished(s.run_dir)
         if results_root is not None and is_complete(s.run_dir):
             if (c := compare_results(s.run_dir, results_root)) is not None: comparisons.append(c)
             export_run(s.run_dir, results_root)
         if r.status == 'done': say(s, f"...done ({r.seconds:.1f}s)")
         elif r.status == 'skipped': say(s, "skipped (complete)")
+        elif r.status == 'reused': say(s, f"reused: the identical run {r.error} (same template and parameters)")
         else: say(s, f"FAILED: {r.error}")
     if manifest: write_manifest(specs)
     todo = []
     for s in specs:
         if is_complete(s.run_dir): record(s, RunResult(s.experiment, s.preset, s.label, s.run_dir, 'skipped'))
+        elif (src := reuse_identical(s)) is not None:
+            record(s, RunResult(s.experiment, s.preset, s.label, s.run_dir, 'reused', 0.0, f"{src.experiment}/{src.preset}/{src.name}"))
         else: todo.append(s)
+    for s in todo: pb.add(s.run_dir)
+    try: _run_all(todo, workers, scheduler, threads, log_output, say, record, lambda: k)
+    finally: pb.close()
+    return Report([results[s.run_dir] for s in specs if s.run_dir in results], comparisons=comparisons)
+
+def _run_all(todo, workers, scheduler, threads, log_output, say, record, k):
+    "Execute `todo`, then wait for the runs other processes held locked and finish those still incomplete."
     if todo:
         with _executor(min(workers, len(todo)), scheduler, threads, log_output) as (run, _):   # one run alone keeps every core
             while todo:
                 locked = []
-                for s, r in run(todo, before=lambda s: say(s, '...', k + 1)):
+                for s, r in run(todo, before=lambda s: say(s, '...', k() + 1)):
                     if (x := record(s, r)) is not None: locked.append(x)
                 todo = []
                 for s in locked:
@@ -642,7 +721,24 @@ def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int |
                     if is_complete(s.run_dir):
                         record(s, RunResult(s.experiment, s.preset, s.label, s.run_dir, 'skipped'))
                     else: todo.append(s)
-    return Report([results[s.run_dir] for s in specs if s.run_dir in results], comparisons=comparisons)
+
+def reuse_identical(spec: RunSpec):
+    "If another experiment of the run store holds a complete run with this run's template and parameters (the same hash), copy it here (checkpoints hard-linked) and return it."
+    here = Path(spec.run_dir)
+    for d in sorted(here.parent.parent.parent.glob(f'*/{spec.preset}/*-{spec.hash}')):
+        src = Run(d)
+        if d == here or not src.complete or src.params != spec.params or src.done.get('hash') != spec.hash: continue
+        tmp = here.with_name(f'.{here.name}.reuse{os.getpid()}')
+        shutil.rmtree(tmp, ignore_errors=True)
+        def link(a, b):
+            try: os.link(a, b)
+            except OSError: shutil.copy2(a, b)
+        shutil.copytree(d, tmp, copy_function=link, ignore=shutil.ignore_patterns('.lock', '_*'))
+        atomic_write(tmp / DONE, json.dumps({**src.done, 'reused_from': f"{src.experiment}/{src.preset}/{src.name}"}, indent=1))
+        if here.exists(): shutil.rmtree(here)
+        os.replace(tmp, here)
+        return src
+    return None
 
 DRIFT_TOL = 0.02      # relative difference of a summary number still counted as floating-point drift across machines
 
@@ -803,7 +899,7 @@ def plan(preset: str, only=None, root=None, runs_root=None, experiments_dir=None
 
 def reproduce(preset: str, only=None, workers: int = 1, scheduler=None, threads: int | None = None, root=None,
               runs_root=None, figures_dir=None, experiments_dir=None, results_root=None, log_output: bool = True,
-              progress: bool = True) -> Report:
+              progress: bool = True, bars: bool = False) -> Report:
     "Every experiment for `preset` (all validated first): its runs, exported to the results store, and its figures as soon as their inputs are done."
     steps = plan(preset, only, root, runs_root, experiments_dir)
     res = Path(results_root) if results_root is not None else default_results_root(root)
@@ -811,7 +907,7 @@ def reproduce(preset: str, only=None, workers: int = 1, scheduler=None, threads:
     n_figs, i, swept, pending = sum(len(exp.figures) for exp, _ in steps), 0, set(), [exp for exp, _ in steps]
     in_plan = {exp.name for exp in pending}
     for exp, specs in steps:
-        r = sweep(specs, workers, scheduler, threads, log_output, progress, start=k, total=total, results_root=res)
+        r = sweep(specs, workers, scheduler, threads, log_output, progress, start=k, total=total, results_root=res, bars=bars)
         rep.runs += r.runs; rep.comparisons += r.comparisons; k += len(specs); swept.add(exp.name)
         for e in [e for e in pending if {e.name, *e.sources} & in_plan <= swept]:
             pending.remove(e)

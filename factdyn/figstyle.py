@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.category import StrCategoryFormatter
 from matplotlib.ticker import FixedFormatter
+from .runs import atomic_write
 
 # %% auto #0
 __all__ = ['PAGE_WIDTH', 'ROW_HEIGHT', 'FONT_SIZE', 'TICK_SIZE', 'LEGEND_SIZE', 'SEEN', 'UNSEEN', 'BASELINE', 'PLATEAU',
@@ -166,12 +167,8 @@ class FigureCheckError(ValueError):
         super().__init__(f'figure not saved, {len(self.problems)} problem(s):\n' + '\n'.join(f'- {p}' for p in self.problems))
 
 def _atomic(path, write) -> Path:
-    "Call `write(tmp)` on a temporary file next to `path` with the same suffix, then move it onto `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}')
-    try: write(tmp); os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
-    return path
+    "Call `write(tmp)` on a temporary file next to `path`, then move it onto `path` (`factdyn.runs.atomic_write`)."
+    return atomic_write(path, None, lambda _, tmp: write(tmp))
 
 # %% ../nbs/11_figstyle.ipynb #042f5a10
 def save_figure(fig, path, dpi: int = 150, check: bool = True, **kw) -> Path:

@@ -13,8 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['LN_NO_KNOWLEDGE', 'Task', 'make_task', 'MLP', 'evaluate', 'replay_probs', 'batch_indices', 'log_steps',
-           'make_optimizer', 'train_steps', 'cosine_lr', 'pretrain', 'finetune', 'run_key', 'run_summary']
+__all__ = ['LN_NO_KNOWLEDGE', 'Task', 'make_task', 'ToyMLP', 'toy_evaluate', 'replay_probs', 'batch_indices', 'log_steps',
+           'toy_optimizer', 'train_steps', 'cosine_lr', 'pretrain', 'toy_finetune', 'run_key', 'run_summary']
 
 # %% ../nbs/09_toymemory.ipynb #8865aa1d
 LN_NO_KNOWLEDGE = math.log(30)   # the paper's no-knowledge line: cross-entropy of a uniform guess over 30 classes
@@ -55,7 +55,7 @@ def make_task(n_old: int = 8192, n_new: int = 1024, seed: int = 0, d_key: int = 
     return Task(k[:n_old], y[:n_old], k[n_old:], y[n_old:], n_classes, seed)
 
 # %% ../nbs/09_toymemory.ipynb #963d63d9
-class MLP(nn.Module):
+class ToyMLP(nn.Module):
     "Key → hidden ReLU layer → class logits."
     def __init__(self, d_key: int = 64, hidden: int = 256, n_classes: int = 30, seed: int = 0):
         super().__init__()
@@ -68,7 +68,7 @@ class MLP(nn.Module):
     def forward(self, x): return self.fc2(F.relu(self.fc1(x)))
 
 @torch.no_grad()
-def evaluate(model: nn.Module, keys: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+def toy_evaluate(model: nn.Module, keys: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
     "Exact mean cross-entropy and accuracy of `model` over all the given pairs."
     logits = model(keys)
     return F.cross_entropy(logits, labels).item(), (logits.argmax(1) == labels).float().mean().item()
@@ -99,7 +99,7 @@ def _generator(*seeds: int) -> torch.Generator:
     "A torch.Generator seeded from a tuple of ints (via numpy's SeedSequence)."
     return torch.Generator().manual_seed(int(np.random.SeedSequence([int(s) for s in seeds]).generate_state(1)[0]))
 
-def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
+def toy_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
     "AdamW (PyTorch defaults) with weight decay on matrices only."
     decay = [p for p in model.parameters() if p.dim() >= 2]
     rest = [p for p in model.parameters() if p.dim() < 2]
@@ -108,12 +108,12 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.op
 def train_steps(model: nn.Module, keys: torch.Tensor, labels: torch.Tensor, probs: torch.Tensor | None, steps: int,
                 lr_at, batch_size: int, weight_decay: float, gen: torch.Generator, evals: dict, log_at: list[int]) -> pd.DataFrame:
     "Train `model` in place on pairs (keys, labels) drawn with `probs` (None: uniform); log `evals` at `log_at`."
-    opt = make_optimizer(model, lr_at(0), weight_decay)
+    opt = toy_optimizer(model, lr_at(0), weight_decay)
     todo, rows, run, nrun = set(log_at), [], 0.0, 0
     def log(step):
         row = dict(step=step, lr=lr_at(min(step, steps - 1)), train_loss=run / nrun if nrun else float('nan'))
         for name, (k, y) in evals.items():
-            row[f'{name}_loss'], row[f'{name}_acc'] = evaluate(model, k, y)
+            row[f'{name}_loss'], row[f'{name}_acc'] = toy_evaluate(model, k, y)
         rows.append(row)
     model.train()
     if 0 in todo: log(0)
@@ -133,9 +133,9 @@ def cosine_lr(lr: float, steps: int):
 
 # %% ../nbs/09_toymemory.ipynb #ea0483ba
 def pretrain(task: Task, steps: int = 16000, batch_size: int = 128, lr: float = 0.03, weight_decay: float = 0.01,
-             hidden: int = 256, seed: int = 0, log_at: list[int] | None = None) -> tuple[MLP, pd.DataFrame]:
+             hidden: int = 256, seed: int = 0, log_at: list[int] | None = None) -> tuple[ToyMLP, pd.DataFrame]:
     "A fresh MLP (initialised from `seed`) trained on all old pairs; returns (model, log with phase='pretrain')."
-    model = MLP(task.d_key, hidden, task.n_classes, seed)
+    model = ToyMLP(task.d_key, hidden, task.n_classes, seed)
     log_at = log_steps(steps, n_lin=40) if log_at is None else log_at
     log = train_steps(model, task.old_keys, task.old_labels, None, steps, cosine_lr(lr, steps), batch_size,
                       weight_decay, _generator(seed, 1), dict(old=(task.old_keys, task.old_labels),
@@ -143,7 +143,7 @@ def pretrain(task: Task, steps: int = 16000, batch_size: int = 128, lr: float = 
     return model, log.assign(phase='pretrain', n_new=task.n_new, replay_weight=0.0)
 
 # %% ../nbs/09_toymemory.ipynb #8cbfabad
-def finetune(model: nn.Module, task: Task, n_new: int, replay_weight: float = 0.0, steps: int = 4000,
+def toy_finetune(model: nn.Module, task: Task, n_new: int, replay_weight: float = 0.0, steps: int = 4000,
              lr: float = 0.001, batch_size: int = 128, weight_decay: float = 0.01, seed: int = 0,
              log_at: list[int] | None = None) -> pd.DataFrame:
     "Fine-tune a copy of `model` on `n_new` new pairs (+ old pairs at `replay_weight`); returns the log."

@@ -16,7 +16,7 @@ from .data import World, WorldConfig, UniformSampler, Batch, batch_rng, baseline
 from .model import ModelConfig, Transformer, hooks, pattern_replacer, _hooked
 from .metrics import value_stats, summarize, cat_stats, plateau_bounds, roc_auc
 from .runs import (atomic_write, save_checkpoint, resume_checkpoint, latest_checkpoint, load_checkpoint,
-                          model_from_checkpoint, METRICS, CONFIG)
+                          model_from_checkpoint, fault_point, write_json, METRICS, CONFIG, PROGRESS, TRAIN_LOG)
 
 # %% auto #0
 __all__ = ['TrainConfig', 'eval_steps', 'make_eval_sets', 'evaluate', 'make_optimizer', 'default_model_config', 'to_device',
@@ -202,17 +202,19 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         out.mkdir(parents=True, exist_ok=True)
         state = resume_checkpoint(out, device) if resume else None
         if state is not None:
+            try: old = pd.read_csv(out / METRICS); assert 'step' in old and not old.step.isna().any()
+            except Exception:
+                warnings.warn(f"{out / METRICS} is missing or damaged: the evaluations before step {state['step']} are "
+                              "lost, so the run restarts from step 0")
+                state = None
+        if state is not None:
             if state['config']['world_hash'] != config['world_hash'] or state['config']['train'] != config['train']:
                 raise ValueError(f"the checkpoint of step {state['step']} in {out} belongs to a different run (world or "
                                  "training config differs); use another out_dir or resume=False")
             model.load_state_dict(state['model']); opt.load_state_dict(state['optim'])
             if 'sampler' in state and hasattr(sampler, 'load_state_dict'): sampler.load_state_dict(state['sampler'])
             start, t_run = state['step'], state.get('seconds', 0.0)
-            if (out / METRICS).exists():
-                try: rows = [r for r in pd.read_csv(out / METRICS).to_dict('records') if r['step'] <= start]
-                except Exception: rows = []          # unreadable log: the evaluations after the checkpoint are redone
-                if not any(r['step'] == start for r in rows) and start in evals:
-                    warnings.warn(f"{out / METRICS} lacks the evaluation of step {start}; later rows restart there")
+            rows = [r for r in old.to_dict('records') if r['step'] <= start]
         atomic_write(out / CONFIG, json.dumps(config, indent=1))
     n_tpl = tc.n_templates or None
     step_fn = make_train_step(model, tc, device, compile=compile, amp=amp)
@@ -232,10 +234,22 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
             row['auc_maxprob'] = roc_auc(stats['seen']['maxprob'].cpu().numpy(), stats['unseen']['maxprob'].cpu().numpy())
         row['seconds'] = time.perf_counter() - t0
         rows.append(row)
-        if out is not None: atomic_write(out / METRICS, pd.DataFrame(rows).to_csv(index=False))
-        if progress:
-            msg = ' '.join(f"{k}={row[k]:.3f}" for k in row if k.endswith('_loss') or k.endswith('_acc'))
-            print(f"step {step:>6}/{tc.steps} {msg} ({row['seconds']:.0f}s)", flush=True)
+        msg = ' '.join(f"{k}={row[k]:.3f}" for k in row if k.endswith('_loss') or k.endswith('_acc'))
+        line = f"step {step:>6}/{tc.steps} {msg} ({row['seconds']:.0f}s)"
+        if out is not None:
+            atomic_write(out / METRICS, pd.DataFrame(rows).to_csv(index=False))
+            with open(out / TRAIN_LOG, 'a') as f: f.write(line + '\n')
+            report(step, force=True)
+        if progress: print(line, flush=True)
+
+    last_report = [0.0]
+    def report(step, force=False):
+        "Where the run is, for progress bars (`progress.json`), at most every 2 s."
+        now = time.perf_counter()
+        if out is None or not (force or now - last_report[0] > 2): return
+        last_report[0] = now
+        seen = next((r['seen_loss'] for r in reversed(rows) if 'seen_loss' in r), None)
+        write_json(out / PROGRESS, dict(step=step, total=end, start=start, seconds=now - t0, seen_loss=seen))
 
     def save(step):
         if out is None: return
@@ -243,9 +257,10 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         save_checkpoint(out, step, dict(model=model.state_dict(), optim=opt.state_dict(), step=step, config=config,
                                         **extra, model_cfg=asdict(mc), seconds=time.perf_counter() - t0))
 
-    if start == 0 and 0 in evals: log_eval(0)
+    if start == 0 and 0 in evals and not rows: log_eval(0)      # (a run resumed from its step-0 checkpoint has it)
     if start == 0 and 0 in ckpts: save(0)
     for step in range(start, end):
+        fault_point('step')
         if reset_optimizer_at is not None and step == reset_optimizer_at: opt = make_optimizer(model, tc)
         rng = batch_rng(tc.seed, step)
         x, y, vm, va = to_device(world.biographies(sampler(step, rng, tc.batch_size), rng, shuffle=tc.shuffle,
@@ -257,5 +272,6 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
             sampler.observe(step, -lp.sum().item() / (tc.batch_size * 6))
         done = step + 1
         if done in evals: log_eval(done); loss_sum.zero_(); run_n = 0
+        else: report(done)
         if done in ckpts: save(done)
     return TrainResult(model, pd.DataFrame(rows), world, baseline_loss(world.cfg))

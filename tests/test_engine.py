@@ -182,7 +182,9 @@ def test_dask_path_matches_sequential(tmp_path):
     distributed = pytest.importorskip('distributed')
     seq, dsk = tmp_path / 'seq', tmp_path / 'dask'
     rs = E.sweep(E.expand(toy(), 'cpu', seq), log_output=False, progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    import dask   # the cluster's scratch space goes under tmp_path, not to <system tmp>/dask-scratch-space
+    with dask.config.set({'temporary-directory': str(tmp_path / 'dask-scratch')}), \
+         distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         rd = E.sweep(E.expand(toy(), 'cpu', dsk), scheduler=cluster.scheduler_address, log_output=False, progress=False)
     assert [r.status for r in rs.runs] == [r.status for r in rd.runs] == ['done'] * 4
     names = run_dirs(seq)

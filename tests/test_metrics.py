@@ -36,7 +36,10 @@ def test_plateau_detector_on_synthetic_curves():
     steps = np.arange(0, 3000, 25)
     b = 5.69
     def curve(t0, t1, tau=200):
-        return np.where(steps < t0, 10 - (10 - b) * steps / t0, np.where(steps < t1, b * 1.02, b * np.exp(-(steps - t1) / tau)))
+        # np.where evaluates every branch: clip the decay's exponent at t1 so that the unused part before t1
+        # (exp of up to 5000 for t1 = 10**6) does not overflow
+        decay = b * np.exp(-np.maximum(steps - t1, 0) / tau)
+        return np.where(steps < t0, 10 - (10 - b) * steps / t0, np.where(steps < t1, b * 1.02, decay))
     for t0, t1 in [(200, 600), (300, 1500), (500, 900)]:
         s, e = plateau_bounds(steps, curve(t0, t1), b)
         assert t0 - 50 <= s <= t0 and t1 < e <= t1 + 50

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from factdyn.toymemory import (make_task, MLP, pretrain, finetune, replay_probs, batch_indices, run_summary,
-                               evaluate, _generator)
+from factdyn.toymemory import (make_task, ToyMLP, pretrain, toy_finetune, replay_probs, batch_indices, run_summary,
+                               toy_evaluate, _generator)
 
 torch.set_num_threads(1)
 
@@ -29,9 +29,9 @@ def test_task_is_deterministic_and_seeded():
 
 def test_global_rng_is_not_used():
     torch.manual_seed(1); np.random.seed(1)
-    a = make_task(100, 10, seed=3); m1 = MLP(64, 16, 30, seed=3)
+    a = make_task(100, 10, seed=3); m1 = ToyMLP(64, 16, 30, seed=3)
     torch.manual_seed(2); np.random.seed(2)
-    b = make_task(100, 10, seed=3); m2 = MLP(64, 16, 30, seed=3)
+    b = make_task(100, 10, seed=3); m2 = ToyMLP(64, 16, 30, seed=3)
     assert torch.equal(a.old_keys, b.old_keys)
     assert all(torch.equal(p, q) for p, q in zip(m1.parameters(), m2.parameters()))
 
@@ -41,9 +41,9 @@ def test_pretrain_and_finetune_are_deterministic(small):
     pd.testing.assert_frame_equal(log, log2)
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), model2.parameters()))
     kw = dict(steps=40, lr=0.003, batch_size=32)
-    pd.testing.assert_frame_equal(finetune(model, task, 16, 0.5, **kw), finetune(model2, task, 16, 0.5, **kw))
+    pd.testing.assert_frame_equal(toy_finetune(model, task, 16, 0.5, **kw), toy_finetune(model2, task, 16, 0.5, **kw))
     # a different replay weight gives a different batch stream, hence a different log
-    assert not finetune(model, task, 16, 0.25, **kw).old_loss.equals(finetune(model, task, 16, 0.5, **kw).old_loss)
+    assert not toy_finetune(model, task, 16, 0.25, **kw).old_loss.equals(toy_finetune(model, task, 16, 0.5, **kw).old_loss)
 
 @pytest.mark.parametrize('n_old,n_new,w', [(2, 1, 2.0), (8192, 128, 1 / 512), (100, 10, 0.125), (50, 20, 1.0)])
 def test_replay_sampling_frequencies(n_old, n_new, w):
@@ -73,26 +73,26 @@ def test_pretraining_learns_at_moderate_size():
     assert log.old_acc.iloc[-1] > 0.9 and log.old_loss.iloc[-1] < 0.5
     assert log.new_acc.iloc[-1] < 0.15          # never-seen pairs stay near chance
     assert log.new_loss.iloc[-1] > task.baseline  # ... with a loss above the no-knowledge line (hallucination)
-    assert evaluate(model, task.old_keys, task.old_labels)[1] == log.old_acc.iloc[-1]
+    assert toy_evaluate(model, task.old_keys, task.old_labels)[1] == log.old_acc.iloc[-1]
 
 def test_finetuning_without_replay_collapses_old_pairs(small):
     task, model, plog = small
     assert plog.old_acc.iloc[-1] > 0.9
     before = [p.clone() for p in model.parameters()]
-    ft = finetune(model, task, 32, steps=300, lr=0.003, batch_size=32)
+    ft = toy_finetune(model, task, 32, steps=300, lr=0.003, batch_size=32)
     assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))   # the pre-trained model is untouched
     assert ft.old_loss.iloc[0] == pytest.approx(plog.old_loss.iloc[-1])
     s = run_summary(ft)
     assert s['old_loss_early_ratio'] > 1.5                      # old loss rises within the first 10% of steps
     assert s['final_old_loss'] > 5 * s['old_loss_before'] and s['final_old_acc'] < 0.7
     assert s['final_new_acc'] == 1.0
-    rp = finetune(model, task, 32, replay_weight=1.0, steps=300, lr=0.003, batch_size=32)
+    rp = toy_finetune(model, task, 32, replay_weight=1.0, steps=300, lr=0.003, batch_size=32)
     assert rp.old_loss.iloc[-1] < 0.5 * ft.old_loss.iloc[-1]   # replay keeps more of the old pairs
     assert set(ft.phase) == {'finetune'} and set(rp.phase) == {'replay'}
 
 def test_log_schedule_resolves_the_start(small):
     task, model, _ = small
-    ft = finetune(model, task, 8, steps=400, lr=0.003, batch_size=16)
+    ft = toy_finetune(model, task, 8, steps=400, lr=0.003, batch_size=16)
     steps = list(ft.step)
     assert steps[:21] == list(range(21)) and steps[-1] == 400 and 40 in steps and 100 in steps
     assert sum(s <= 100 for s in steps) >= 30

@@ -29,7 +29,7 @@ import json, os, tempfile, time
 from pathlib import Path
 import pandas as pd
 import torch
-from factdyn.toymemory import make_task, pretrain, finetune, run_key, run_summary
+from factdyn.toymemory import make_task, pretrain, toy_finetune, run_key, run_summary
 
 # %% tags=["parameters"]
 out_dir: str = ""  # folder for metrics.csv and summary.json (empty: a new temporary folder)
@@ -73,7 +73,7 @@ runs = [("finetune", n, 0.0) for n in sizes] + [("replay", replay_new, w) for w 
 logs, summary = [pre_log], {}
 for phase, n, w in runs:
     t1 = time.time()
-    log = finetune(model, task, n, w, ft_steps, ft_lr, batch_size, weight_decay, seed)
+    log = toy_finetune(model, task, n, w, ft_steps, ft_lr, batch_size, weight_decay, seed)
     logs.append(log)
     s = run_summary(log)
     summary.update({f"{run_key(phase, n, w)}_{k}": v for k, v in s.items()})

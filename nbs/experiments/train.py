@@ -34,6 +34,7 @@ from factdyn.data import World, WorldConfig, baseline_loss, make_sampler
 from factdyn.train import TrainConfig, train, default_model_config, make_eval_sets, evaluate
 from factdyn.runs import checkpoints, model_from_checkpoint, write_json, atomic_write
 from factdyn.attention import attention_metrics
+from factdyn.curricula import rank_group_metrics
 from factdyn.analysis import plot_phases, pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
@@ -121,7 +122,8 @@ summary
 # ## Tables only the run can compute
 # Figures read results, never checkpoints. With `attn_probe`, the attention metrics of
 # `factdyn.attention.attention_metrics` (per layer and head) at every checkpoint, on a fixed probe of held-out
-# templates of seen individuals, go to `attention.csv`. With `order_probe`, the final model's attribute loss on
+# templates of seen individuals, go to `attention.csv`. Power-law runs write the final loss and accuracy per
+# popularity group (`rank_groups.csv`, `factdyn.curricula.rank_group_metrics`). With `order_probe`, the final model's attribute loss on
 # four probes of 256 seen individuals — its held-out or its own training templates, in random or fixed sentence
 # order — goes to `probe.json`.
 
@@ -131,6 +133,8 @@ if attn_probe:
     att = pd.concat([attention_metrics(model_from_checkpoint(p), probe, per_head=True).assign(step=s)
                      for s, p in checkpoints(out_dir).items()], ignore_index=True)
     atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
+if sampler == "power_law":
+    atomic_write(Path(out_dir, "rank_groups.csv"), rank_group_metrics(world, res.model, n_eval, seed).to_csv(index=False))
 if order_probe:
     rows = {}
     for split, split_name in (("eval", "held-out"), ("train", "training")):

@@ -16,91 +16,136 @@
 # %% [markdown]
 # # Figure: fine-tuning on new individuals, replay, and rare individuals (paper Fig 5 middle/right, Figs N, O, P)
 #
-# One figure notebook for the three fine-tuning experiments; the runs' varying parameter (`n_new`,
-# `replay_weight` or `pool`) labels the curves. Writes `<experiment>.png` (old and fine-tuning individuals'
-# loss and accuracy against fine-tuning steps, and the loss-vs-loss trajectory), `<experiment>_attention.png`
-# (attention metrics of the old individuals during fine-tuning, Fig O), `<experiment>_summary.md` and
-# `<experiment>.json`.
+# One figure notebook for the three fine-tuning experiments (`finetune`, `replay`, `finetune_rare`); the runs'
+# varying parameter (`n_new`, `replay_weight` or `pool`) labels the curves, and seeds are averaged (lines: mean;
+# bands: range over seeds). Writes into `fig_dir`: `<experiment>.png` (loss and accuracy of the old individuals,
+# solid, and of the fine-tuning individuals, dashed, against fine-tuning steps, and the loss-vs-loss trajectory of
+# Fig 5 middle), `<experiment>_attention.png` (attention metrics of the old individuals during fine-tuning, Fig O,
+# where the runs wrote them), `<experiment>_summary.md` and `<experiment>.json`.
 
 # %%
-import json
-from pathlib import Path
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from factdyn.engine import collect, collect_summaries, find_root
-from factdyn.analysis import md_table
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+from factdyn.runs import figure_inputs, wall_time
+from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
+from factdyn.analysis import md_table, fmt
+from factdyn.curricula import fig_title, numeric_columns, over_seeds, verdict, seeds_note, seed_curve, draw_seeds, fit_axis, jsonable
 
 # %% tags=["parameters"]
-experiment: str = "finetune"  # experiment whose runs are plotted (finetune, replay or finetune_rare)
-preset: str = "smoke"  # preset of those runs
-runs_root: str = "../runs"  # the run store
+experiment: str = "finetune"  # experiment whose results are plotted (finetune, replay or finetune_rare)
+preset: str = "smoke"  # preset of those results
+store: str = "../results"  # the results store
 fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
-df, summ = collect(experiment, preset, runs_root=runs_root), collect_summaries(experiment, preset, runs_root=runs_root)
-assert len(summ), f"no completed runs of {experiment}/{preset} under {runs_root}"
-fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-key = next(k for k in ("replay_weight", "n_new", "pool") if k in summ and summ[k].nunique() > 1) if len(summ) > 1 else \
-    {"replay": "replay_weight", "finetune_rare": "pool"}.get(experiment, "n_new")
-summ = summ.sort_values(key, ascending=key != "replay_weight").reset_index(drop=True)
-base = float(summ.baseline.iloc[0])
-label = {"n_new": lambda v: f"{int(v)} new", "replay_weight": lambda v: f"w = {v:g}", "pool": lambda v: f"fine-tune on {v}"}[key]
-colors = plt.cm.viridis(np.linspace(0, 0.9, len(summ)))
-print(f"{len(summ)} runs, varying {key}: {list(summ[key])}")
+fi = figure_inputs(experiment, preset, store, fig_dir)
+summ, logs = numeric_columns(fi.summaries), fi.metrics
+key = next((k for k in ("replay_weight", "n_new", "pool") if k in summ and summ[k].nunique() > 1),
+           {"replay": "replay_weight", "finetune_rare": "pool"}.get(experiment, "n_new"))
+COLS = ["new_share", "old_loss_before", "old_loss_early_max", "old_loss_early_ratio", "old_acc_before", "old_acc_early_min",
+        "final_old_loss", "final_old_acc", "final_new_loss", "final_new_acc"]
+groups = over_seeds(summ, [key], COLS).sort_values(key, ascending=key != "replay_weight").reset_index(drop=True)
+base, T = float(summ.baseline.iloc[0]), int(summ.steps.max())
+label = {"n_new": lambda v: f"{int(v)} new", "replay_weight": lambda v: f"replay w = {v:g}", "pool": lambda v: f"on {v}"}[key]
+fresh = (summ.get("pool", pd.Series(["new"])) == "new").all()
+OLD, NEW = (("old individuals", "new individuals") if fresh else ("other individuals", "fine-tuned individuals"))
+print(f"{len(summ)} runs, varying {key}: {list(groups[key])}; seeds per value: {list(groups.n_seeds)}")
+
+
+# %% [markdown]
+# ## Collapse of the old knowledge, learning of the new
+# The title is computed: the old individuals' loss at its maximum within the first 10% of fine-tuning divided by
+# its value before (the collapse), and the final accuracy of the fine-tuning individuals; for `replay`, the final
+# losses at the most and the least replay.
 
 # %%
-#| label: fig-finetune
-#| fig-cap: "Fine-tuning: attribute loss and accuracy of the pre-training ('old', solid) and fine-tuning ('new', dashed) individuals against fine-tuning steps (symlog axis, so the first steps show), and the trajectory of fine-tuning loss against old loss (right; the dot marks the start)."
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
-for c, (_, s) in zip(colors, summ.iterrows()):
-    log = df[df.run == s["run"]].sort_values("step")
-    axes[0].plot(log.step, log.old_loss, color=c, label=label(s[key])); axes[0].plot(log.step, log.new_loss, color=c, ls="--")
-    axes[1].plot(log.step, log.old_acc, color=c); axes[1].plot(log.step, log.new_acc, color=c, ls="--")
-    axes[2].plot(log.old_loss, log.new_loss, color=c, marker=".", ms=3); axes[2].plot(log.old_loss.iloc[:1], log.new_loss.iloc[:1], "o", color=c)
-axes[0].axhline(base, color="grey", lw=1); axes[0].set_yscale("log"); axes[0].set_ylabel("attribute loss")
-axes[1].set_ylabel("attribute accuracy"); axes[1].set_ylim(-0.02, 1.02)
-for a in axes[:2]: a.set_xscale("symlog", linthresh=10); a.set_xlim(left=0); a.set_xlabel("fine-tuning step")
-axes[2].set_xscale("log"); axes[2].set_yscale("log"); axes[2].set_xlabel("old individuals' loss"); axes[2].set_ylabel("fine-tuning individuals' loss")
-axes[2].axvline(base, color="grey", lw=1); axes[2].axhline(base, color="grey", lw=1)
-axes[0].legend(fontsize=7)
-fig.suptitle(f"{experiment} ({preset})"); fig.tight_layout()
-fig.savefig(fig_dir / f"{experiment}.png", dpi=120, bbox_inches="tight")
+def rng_txt(v, f="{:.2g}"):
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    return f.format(lo) if f.format(lo) == f.format(hi) else f"{f.format(lo)}–{f.format(hi)}"
+
+
+def message():
+    if key == "replay_weight" and len(groups) > 1:
+        most, least = groups.iloc[0], groups.iloc[-1]
+        old_v, new_v = verdict(most, least, "final_old_loss"), verdict(most, least, "final_new_loss")
+        lead = {("lower", "higher"): "More replay keeps the old individuals and slows the new",
+                ("lower", "tie"): "More replay keeps the old individuals", ("tie", "tie"): "The replay weight makes no clear difference (ties)"
+                }.get((old_v, new_v), "Replay")
+        return (f"{lead}: final old loss {most.final_old_loss:.3g} at w = {most.replay_weight:g} vs {least.final_old_loss:.3g} at "
+                f"w = {least.replay_weight:g}; new loss {most.final_new_loss:.3g} vs {least.final_new_loss:.3g}")
+    if key == "pool":
+        return "Fine-tuning on already-seen individuals: the other individuals' loss ×" + "; ×".join(
+            f"{r.old_loss_early_ratio:.2g} early ({r.pool})" for _, r in groups.iterrows())
+    return (f"{OLD.capitalize()}: loss ×{rng_txt(groups.old_loss_early_ratio)} within the first 10% of fine-tuning; "
+            f"{NEW} reach accuracy {rng_txt(groups.final_new_acc)} after {T} steps")
+
+
+fig, axes = figure(1, 3, height=3.1)
+for k, (_, g) in enumerate(groups.iterrows()):
+    m, col = logs[logs.run.isin(g.runs)], f"C{k}"
+    for ax, y in zip(axes, ["loss", "acc"]):
+        draw_seeds(ax, m, f"old_{y}", color=col, label=label(g[key]))
+        draw_seeds(ax, m, f"new_{y}", color=col, ls="--")
+    o, n = seed_curve(m, "old_loss"), seed_curve(m, "new_loss")
+    axes[2].plot(o["mean"], n["mean"], color=col, marker=".", ms=3); axes[2].plot(o["mean"].iloc[:1], n["mean"].iloc[:1], "o", color=col)
+for ax in axes[:2]: ax.set_xscale("symlog", linthresh=10); ax.set_xlim(0, T); ax.set_xlabel("fine-tuning step")
+draw_baseline(axes[0], base); draw_baseline(axes[2], base); axes[2].axvline(base, color=BASELINE, lw=1, ls=":", zorder=1)
+fit_axis(axes[0], [*logs.old_loss, *logs.new_loss, base]); fit_axis(axes[1], [*logs.old_acc, *logs.new_acc], lower=-0.02, upper=1.02)
+fit_axis(axes[2], [*logs.old_loss, base], axis="x"); fit_axis(axes[2], [*logs.new_loss, base])
+for ax, d in ((axes[2], "x"), (axes[2], "y")):
+    if getattr(ax, f"get_{d}scale")() == "linear": getattr(ax, f"{d}axis").set_major_locator(MaxNLocator(4))
+axes[0].set(ylabel="attribute loss (nats)", title="loss")
+axes[1].set(ylabel="attribute accuracy", title="accuracy")
+axes[2].set(xlabel=f"loss, {OLD.split()[0]}", ylabel=f"loss, {NEW.split()[0]}", title="trajectory (dot: start)")
+handles = {f"solid: {OLD}": Line2D([], [], color="0.3", ls="-"), f"dashed: {NEW}": Line2D([], [], color="0.3", ls="--"),
+           **{l: h for ax in axes for h, l in zip(*ax.get_legend_handles_labels())}}
+fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+fig_title(fig, message())
+save_figure(fig, fi.fig_dir / f"{experiment}.png")
+
+# %% [markdown]
+# ## Attention during fine-tuning (Fig O)
+# The first layer's name → name attention and the last layer's attribute → name and attribute → text attention on
+# the old individuals' biographies, at every checkpoint of the fine-tuning, from the runs' `attention` tables.
 
 # %%
-#| label: fig-finetune-attention
-#| fig-cap: "Attention metrics of the old individuals' biographies during fine-tuning (first layer's name→name, last layer's attribute→name and attribute→text): nearly flat if attention is not what fine-tuning disrupts."
-root = Path(runs_root) / experiment / preset
-atts = []
-for _, s in summ.iterrows():
-    f = root / s["run"] / "attention.csv"
-    if f.exists(): atts.append(pd.read_csv(f).assign(**{key: s[key]}))
+atts = [t.assign(run=r.name) for r in fi.runs if (t := r.table("attention")) is not None]
 att_summary = {}
 if atts:
-    att = pd.concat(atts)
+    att = pd.concat(atts, ignore_index=True)
     L = int(att.layer.max())
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.3))
-    for c, (v, g) in zip(colors, att.groupby(key, sort=False)):
-        axes[0].plot(g[g.layer == 0].step, g[g.layer == 0].name_name, color=c, marker=".", label=label(v))
-        axes[1].plot(g[g.layer == L].step, g[g.layer == L].attr_name, color=c, marker=".")
-        axes[2].plot(g[g.layer == L].step, g[g.layer == L].attr_text, color=c, marker=".")
-        first, lastrow = g[g.step == g.step.min()], g[g.step == g.step.max()]
-        att_summary[str(v)] = {m: (float(first[first.layer == l][m].iloc[0]), float(lastrow[lastrow.layer == l][m].iloc[0]))
-                               for m, l in (("name_name", 0), ("attr_name", L), ("attr_text", L))}
-    for a, t in zip(axes, ["layer 1: name → name", f"layer {L + 1}: attribute → name", f"layer {L + 1}: attribute → text"]):
-        a.set_title(t); a.set_xlabel("fine-tuning step"); a.set_ylim(0, 1)
-    axes[0].legend(fontsize=7); fig.tight_layout()
-    fig.savefig(fig_dir / f"{experiment}_attention.png", dpi=120, bbox_inches="tight")
+    PANELS = [("name_name", 0, "layer 1\nname → name"), ("attr_name", L, f"layer {L + 1}\nattribute → name"),
+              ("attr_text", L, f"layer {L + 1}\nattribute → text")]
+    fig, axes = figure(1, 3, height=2.9)
+    change = []
+    for k, (_, g) in enumerate(groups.iterrows()):
+        a = att[att.run.isin(g.runs)]
+        for ax, (metric, layer, _) in zip(axes, PANELS):
+            c = seed_curve(a[a.layer == layer], metric)
+            draw_seeds(ax, a[a.layer == layer], metric, color=f"C{k}", marker=".", label=label(g[key]))
+            change.append((abs(c["mean"].iloc[-1] - c["mean"].iloc[0]), metric, label(g[key])))
+            att_summary.setdefault(str(g[key]), {})[metric] = (float(c["mean"].iloc[0]), float(c["mean"].iloc[-1]))
+    for ax, (metric, layer, title) in zip(axes, PANELS):
+        fit_axis(ax, [0, *att[att.layer == layer][metric]], lower=0)      # from 0: the change against the share itself
+        ax.set(title=title, xlabel="fine-tuning step", ylabel="attention share")
+    handles = {l: h for h, l in zip(*axes[0].get_legend_handles_labels())}
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=4)
+    d, metric, who = max(change)
+    fig_title(fig, f"Attention on the {OLD} during fine-tuning: largest change start → end {d:.2g} ({metric.replace('_', ' → ')}, {who})")
+    save_figure(fig, fi.fig_dir / f"{experiment}_attention.png")
 
 # %% [markdown]
 # ## Numbers
-# Per run: old-individual loss before fine-tuning, its maximum within the first 10% of the fine-tuning steps and
-# the ratio of the two (the collapse), and the final losses and accuracies of both groups.
+# Per value of the varying parameter (mean over seeds): old-individual loss before fine-tuning, its maximum within
+# the first 10% of the fine-tuning steps and the ratio of the two (the collapse), and the final losses and
+# accuracies of both groups.
 
 # %%
-cols = [key, "new_share", "old_loss_before", "old_loss_early_max", "old_loss_early_ratio", "old_acc_before",
-        "old_acc_early_min", "final_old_loss", "final_old_acc", "final_new_loss", "final_new_acc"]
-table = md_table(summ[cols].to_dict("records"))
-(fig_dir / f"{experiment}_summary.md").write_text(table)
-(fig_dir / f"{experiment}.json").write_text(json.dumps(dict(runs=summ[cols].to_dict("records"), attention=att_summary), indent=1, default=float))
+span, total = wall_time(fi.runs)
+table = (md_table(groups[[key, "n_seeds", *COLS]].to_dict("records"))
+         + f"\n{seeds_note(groups.n_seeds)}. {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
+write_text_atomic(fi.fig_dir / f"{experiment}_summary.md", table)
+write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary)))
 print(table)

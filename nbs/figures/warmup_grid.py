@@ -16,210 +16,198 @@
 # %% [markdown]
 # # Figure: the warm-up grid (paper Figs I, K, L)
 #
-# Reads the completed runs of `warmup_grid` (uniform training on the first `n_warmup` individuals for
-# `warmup_epochs` epochs of the full population, then on everyone), adds the warm-up runs of `strategies` with
-# the same population, budget and model (marked `*`), and takes the uniform reference from the α = 0 runs of
-# `power_law` (or uniform runs of `strategies`) with the same settings. Writes into `fig_dir`:
+# Reads the `warmup_grid` results (uniform training on the first `n_warmup` individuals for `warmup_epochs` epochs
+# of the full population, then on everyone), adds the fixed warm-up runs of `strategies` with the same population,
+# budget and model (`factdyn.curricula.comparable_runs`), and takes the uniform reference from the α = 0 runs of
+# `power_law` (or uniform runs of `strategies`). Seeds are averaged. Writes into `fig_dir`:
 #
-# - `warmup_grid.png`: final loss and final accuracy over warm-up subset × warm-up length (Figs I, K, L);
-# - `warmup_grid_curves.png`: loss on the full population through training, one subset at several lengths and
-#   one length at several subsets (Fig I), against uniform sampling and the no-knowledge baseline: during the
-#   warm-up the loss over everyone rises above the baseline — the model hallucinates about the individuals it
-#   has not met yet — and drops once they are introduced;
+# - `warmup_grid.png`: final loss and final accuracy against the warm-up length, one line per subset size, beside
+#   uniform sampling (Figs I, K, L);
+# - `warmup_grid_curves.png`: loss on the full population through training, one subset at several lengths and one
+#   length at several subsets (Fig I): during the warm-up the loss over everyone rises above the no-knowledge
+#   baseline — the model hallucinates about the individuals it has not met yet — and drops once they are introduced;
 # - `warmup_grid_summary.md` (our numbers beside the paper's) and `warmup_grid.json`.
 #
-# Evaluation is over all N individuals (drawn uniformly), so during the warm-up most evaluated individuals are
-# not yet seen. "Peak / baseline" is the highest evaluated loss between the end of phase 1 (the lowest loss
-# before the switch) and the switch, divided by the baseline.
+# Evaluation is over all N individuals (drawn uniformly), so during the warm-up most evaluated individuals are not
+# yet seen. "Peak / baseline" is the highest evaluated loss between the end of phase 1 (the lowest loss before the
+# switch) and the switch, divided by the baseline.
 
 # %%
-import json
-from pathlib import Path
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-from matplotlib.colors import LogNorm
-from factdyn.engine import collect, collect_summaries
+from factdyn.curricula import (comparable_runs, over_seeds, best_settings, verdict, seeds_note, fmt_spread, draw_seeds, fit_axis,
+                               set_categories, fig_title, n_label, jsonable)
 from factdyn.analysis import md_table, fmt
+from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline
+from factdyn.runs import figure_inputs, wall_time
 
 # %% tags=["parameters"]
-experiment: str = "warmup_grid"  # experiment whose runs are plotted
-preset: str = "smoke"  # preset of those runs
-runs_root: str = "../runs"  # the run store
+sources: list = ["strategies", "power_law"]  # experiments whose comparable runs join the comparison
+experiment: str = "warmup_grid"  # experiment whose results are plotted
+preset: str = "smoke"  # preset of those results
+store: str = "../results"  # the results store
 fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
-SOURCES = list(dict.fromkeys([experiment, "strategies", "power_law"]))
-CONFIG = ["steps", "batch_size", "lr", "weight_decay", "schedule", "n_layer", "n_head", "d_model", "d_mlp", "pools",
-          "seed", "n_templates", "shuffle", "n_unseen"]
 PAPER_FIG_G_RATIO = 3.5 / 6.78        # uniform at 64k individuals, 8k steps (Figs G, I): final loss / baseline
-fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-
-frames, logs = [], []
-for e in SOURCES:
-    s = collect_summaries(e, preset, runs_root=runs_root)
-    if len(s): frames.append(s.assign(experiment=e)); logs.append(collect(e, preset, runs_root=runs_root).assign(experiment=e))
-assert frames and (frames[0].experiment == experiment).all(), f"no completed runs of {experiment}/{preset} under {runs_root}"
-allr, df = pd.concat(frames, ignore_index=True), pd.concat(logs, ignore_index=True)
-for c in ["n_individuals", "steps", "batch_size", "alpha", "n_warmup", "warmup_epochs", "plateau_end", "final_seen_loss",
-          "final_seen_acc", "baseline", "switch_step"]:
-    allr[c] = pd.to_numeric(allr[c], errors="coerce")
-own = allr[allr.experiment == experiment]
-samp = allr["param_sampler"] if "param_sampler" in allr else allr["sampler"]
-allr["warmup_steps"] = (allr.warmup_epochs * allr.n_individuals / allr.batch_size).round()
-combos = sorted({(float(r.n_individuals), float(r.steps)) for _, r in own.iterrows()})
-
-
-def matching(N, T):
-    "Runs with the configuration of this experiment's runs at (N, T)."
-    r0 = own[(own.n_individuals == N) & (own.steps == T)].iloc[0]
-    ok = np.logical_and.reduce([allr[c].astype(str) == str(r0[c]) for c in CONFIG if c in allr]) & (allr.n_individuals == N)
-    return ok
-
-
-cells, uniform = [], {}
-for N, T in combos:
-    ok = matching(N, T)
-    w = allr[ok & (samp == "warmup") & (allr.warmup_steps < allr.steps)]
-    cells.append(w.assign(combo=f"{N:g}@{T:g}"))
-    u = allr[ok & ((samp == "uniform") | ((samp == "power_law") & (allr.alpha == 0)))]
-    uniform[(N, T)] = u.iloc[0] if len(u) else None
-cells = pd.concat(cells, ignore_index=True).drop_duplicates("run")
-base = float(own.baseline.iloc[0])
+fi = figure_inputs(experiment, preset, store, fig_dir, sources)
+runs, logs = comparable_runs(fi.summaries, experiment), fi.metrics
+base = float(runs.baseline.iloc[0])
 
 
 def rise(run, switch):
     "Peak loss / baseline between the end of phase 1 (lowest loss before the switch) and the switch; loss at the switch / baseline."
-    lg = df[df.run == run].sort_values("step")
-    pre = lg[lg.step <= switch]
+    pre = logs[(logs.run == run) & (logs.step <= switch)].sort_values("step")
     if len(pre) < 2: return np.nan, np.nan
     i0 = int(pre.seen_loss.values.argmin())
     return float(pre.seen_loss.values[i0:].max() / base), float(pre.seen_loss.values[-1] / base)
 
 
-rises = [rise(r.run, r.warmup_steps) for _, r in cells.iterrows()]
-cells["peak_over_base"] = [a for a, _ in rises]; cells["at_switch_over_base"] = [b for _, b in rises]
-assert len(cells), "no warm-up run that switches to everyone before the end of its budget"
-print(cells[["experiment", "n_individuals", "steps", "n_warmup", "warmup_steps", "final_seen_loss", "final_seen_acc",
-             "peak_over_base", "at_switch_over_base"]].sort_values(["n_individuals", "n_warmup", "warmup_steps"]).to_string())
+w = runs[runs.strategy == "warm-up"].copy()
+assert len(w), "no warm-up run that switches to everyone before the end of its budget"
+w[["peak_over_base", "at_switch_over_base"]] = [rise(r.run, r.warmup_steps) for _, r in w.iterrows()]
+CELL = ["n_individuals", "steps", "n_warmup", "warmup_steps"]
+cells = over_seeds(w, CELL, ["final_seen_loss", "final_seen_acc", "peak_over_base", "at_switch_over_base"])
+cells["source"] = [", ".join(sorted(set(w[w.run.isin(r)].experiment))) for r in cells.runs]
+uniform = best_settings(runs[runs.strategy == "uniform"], by=["n_individuals", "steps"]) if (runs.strategy == "uniform").any() else pd.DataFrame()
+own = runs[runs.experiment == experiment]
+combos = sorted({(float(r.n_individuals), float(r.steps)) for _, r in own.iterrows()})
+print(cells.drop(columns="runs").to_string())
 
 
-def nlabel(N): return f"{N / 1000:g}k" if N >= 1000 else f"{N:g}"
+def combo(N, T): return cells[(cells.n_individuals == N) & (cells.steps == T)]
+def uni(N, T): return uniform.loc[(N, T)] if (N, T) in uniform.index else None
 
 
-def jsonable(v):
-    "Plain JSON values: numpy scalars to Python, NaN to None, recursively."
-    if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)): return [jsonable(x) for x in v]
-    if isinstance(v, (np.integer, np.floating)): v = v.item()
-    return None if isinstance(v, float) and not np.isfinite(v) else v
-
-
-# %%
-#| label: fig-warmup-grid
-#| fig-cap: "Final attribute loss (log colour) and accuracy after a warm-up on a subset of the individuals, over subset size × warm-up length, one row per population and budget (Figs I, K, L). Cells marked * come from the strategies experiment; the uniform run is given in each title."
-fig, axes = plt.subplots(len(combos), 2, figsize=(11, 3.6 * len(combos)), squeeze=False)
-losses = cells.final_seen_loss[np.isfinite(cells.final_seen_loss)]
-lnorm = LogNorm(vmin=float(losses.min()), vmax=max(float(losses.max()), float(losses.min()) * 1.01)) if len(losses) else None
-for row, (N, T) in enumerate(combos):
-    c = cells[cells.combo == f"{N:g}@{T:g}"]
-    subs, lens = sorted(c.n_warmup.unique()), sorted(c.warmup_steps.unique())
-    u = uniform[(N, T)]
-    utxt = f"uniform: loss {fmt(float(u.final_seen_loss))}, accuracy {fmt(float(u.final_seen_acc))}" if u is not None else "no uniform run"
-    for ax, col, kw in [(axes[row, 0], "final_seen_loss", dict(norm=lnorm, cmap="viridis")),
-                        (axes[row, 1], "final_seen_acc", dict(vmin=0, vmax=1, cmap="magma"))]:
-        M = np.full((len(subs), len(lens)), np.nan)
-        for _, r in c.iterrows(): M[subs.index(r.n_warmup), lens.index(r.warmup_steps)] = r[col]
-        cmap = plt.get_cmap(kw.pop("cmap")).copy(); cmap.set_bad("0.9")
-        im = ax.imshow(np.ma.masked_invalid(M), origin="lower", aspect="auto", cmap=cmap, **kw)
-        for _, r in c.iterrows():
-            i, j = subs.index(r.n_warmup), lens.index(r.warmup_steps)
-            star = "*" if r.experiment != experiment else ""
-            bright = (col == "final_seen_acc" and r[col] > 0.6) or (col == "final_seen_loss" and lnorm is not None and
-                                                                    np.isfinite(r[col]) and lnorm(r[col]) > 0.6)
-            ax.text(j, i, fmt(r[col]) + star, ha="center", va="center", fontsize=8, color="k" if bright else "w")
-        ax.set_xticks(range(len(lens)), [f"{l:.0f}\n({l / T:.0%})" for l in lens])
-        ax.set_yticks(range(len(subs)), [f"{nlabel(s)} ({s / N:.3g} N)" for s in subs])
-        ax.set_xlabel("warm-up steps (share of budget)"); ax.set_ylabel("warm-up individuals")
-        ax.set_title(f"{'final loss' if col == 'final_seen_loss' else 'final accuracy'} — N {nlabel(N)}, {T:.0f} steps\n{utxt}", fontsize=9)
-        if col == "final_seen_acc" or lnorm is not None: fig.colorbar(im, ax=ax, fraction=0.05)
-fig.tight_layout(); fig.savefig(fig_dir / "warmup_grid.png", dpi=120, bbox_inches="tight")
-
-
-# %% [markdown]
-# ## Curves (Fig I)
-# At the population and budget whose uniform run ends closest to 0.52 × baseline (the paper's Fig I setting,
-# 64k individuals and 8k steps, where uniform ends near 3.5 of 6.78 nats): left, the subset of the best cell at
-# every warm-up length; right, the length of the best cell at every subset size.
-
-# %%
 def u_ratio(k):
-    u = uniform[k]
+    u = uni(*k)
     return abs(float(u.final_seen_loss) / base - PAPER_FIG_G_RATIO) if u is not None else np.inf
 
 
-NT = min(combos, key=lambda k: (u_ratio(k), -len(cells[cells.combo == f"{k[0]:g}@{k[1]:g}"])))
-cc = cells[cells.combo == f"{NT[0]:g}@{NT[1]:g}"]
+NT = min(combos, key=lambda k: (u_ratio(k), -len(combo(*k))))
+cc = combo(*NT)
 bc = cc.loc[cc.final_seen_loss.idxmin()] if cc.final_seen_loss.notna().any() else cc.iloc[0]
+uc = uni(*NT)
+v_bc = verdict(bc, uc) if uc is not None else "—"          # the best cell against uniform: lower, tie or higher loss
 print(f"curves at N={NT[0]:g}, {NT[1]:g} steps; best cell: {bc.n_warmup:g} individuals for {bc.warmup_steps:g} steps")
 
+# %% [markdown]
+# ## Final loss and accuracy over the grid
+# One row per population and budget; x: warm-up length (steps, share of the budget), one line per subset size
+# (mean over seeds, bars: range). The uniform run is the horizontal line (its seed range shaded). Lines and points
+# replace the colour grid: the values differ by a few percent, which a colour scale does not show.
+
 # %%
-#| label: fig-warmup-grid-curves
-#| fig-cap: "Attribute loss over all individuals through training with a warm-up (Fig I): left, the best subset size at several warm-up lengths; right, the best length with several subset sizes. Dots mark the switch to everyone. Dashed black: uniform sampling; grey: no-knowledge baseline. Above the baseline during the warm-up, the model is confidently wrong about the individuals it has not met yet."
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.9), sharey=True)
+def message():
+    v = v_bc
+    where = f"N {n_label(NT[0])}, {NT[1]:.0f} steps"
+    if v == "lower":
+        return (f"{where}: the best warm-up ({n_label(bc.n_warmup)} individuals for {bc.warmup_steps:.0f} steps) ends at "
+                f"{fmt(uc.final_seen_loss / bc.final_seen_loss)}× lower loss than uniform")
+    if v == "tie": return f"{where}: no warm-up setting beats uniform sampling beyond the seed spread"
+    return f"{where}: every warm-up ends above uniform sampling" if v == "higher" else f"{where}: no uniform run to compare with"
+
+
+fig, axes = figure(len(combos), 2, squeeze=False)
+all_subs = sorted(cells.n_warmup.unique())                  # one colour per subset size across rows
+for (ax_l, ax_a), (N, T) in zip(axes, combos):
+    c, u = combo(N, T), uni(N, T)
+    lens = sorted(c.warmup_steps.unique()); subs = sorted(c.n_warmup.unique())
+    for k, n in ((all_subs.index(n), n) for n in subs):
+        s = c[c.n_warmup == n].sort_values("warmup_steps")
+        x = np.array([lens.index(v) for v in s.warmup_steps]) + (subs.index(n) - (len(subs) - 1) / 2) * 0.08
+        for ax, col in ((ax_l, "final_seen_loss"), (ax_a, "final_seen_acc")):
+            ax.errorbar(x, s[col], [s[col] - s[f"{col}_min"], s[f"{col}_max"] - s[col]], color=f"C{k}", marker="o", ms=4,
+                        capsize=2, label=f"{n_label(n)} warm-up individuals" + (f" ({n / N:.3g} N)" if len(combos) == 1 else ""))
+    vals = {"final_seen_loss": [base], "final_seen_acc": []}
+    for ax, col in ((ax_l, "final_seen_loss"), (ax_a, "final_seen_acc")):
+        if u is not None:
+            ax.axhline(u[col], color="k", ls="--", lw=1.2, label="uniform (no warm-up)")
+            if u.n_seeds > 1: ax.axhspan(u[f"{col}_min"], u[f"{col}_max"], color="k", alpha=0.08, lw=0)
+            vals[col] += [u[f"{col}_min"], u[f"{col}_max"]]
+        fit_axis(ax, [*vals[col], *c[f"{col}_min"], *c[f"{col}_max"]], lower=0 if col == "final_seen_acc" else None)
+        set_categories(ax, range(len(lens)), [f"{l:.0f} ({l / T:.0%})" for l in lens]); ax.set_xlim(-0.5, len(lens) - 0.5)
+        ax.set_xlabel("warm-up steps (share of budget)")
+    draw_baseline(ax_l, base)
+    ax_l.set(ylabel="final loss (nats)", title=f"final loss, N {n_label(N)}, {T:.0f} steps")
+    ax_a.set(ylabel="final accuracy", title=f"final accuracy, N {n_label(N)}, {T:.0f} steps")
+handles = {l: h for ax in axes.ravel() for h, l in zip(*ax.get_legend_handles_labels())}
+fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=2)
+fig_title(fig, message())
+save_figure(fig, fi.fig_dir / "warmup_grid.png")
+
+# %% [markdown]
+# ## Curves (Fig I)
+# At the population and budget whose uniform run ends closest to 0.52 × baseline (the paper's Fig I setting, 64k
+# individuals and 8k steps, where uniform ends near 3.5 of 6.78 nats): left, the subset of the best cell at every
+# warm-up length; right, the length of the best cell at every subset size. Dots mark the switch to everyone.
+
+# %%
+fig, axes = figure(1, 2, height=3.2, sharey=True)
 for ax, sel, lab in [(axes[0], cc[cc.n_warmup == bc.n_warmup].sort_values("warmup_steps"), lambda r: f"{r.warmup_steps:.0f} steps"),
-                     (axes[1], cc[cc.warmup_steps == bc.warmup_steps].sort_values("n_warmup"), lambda r: f"{nlabel(r.n_warmup)} individuals")]:
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(sel), 1)))
-    for c, (_, r) in zip(colors, sel.iterrows()):
-        lg = df[df.run == r.run].sort_values("step")
-        ax.plot(lg.step, lg.seen_loss, color=c, label=lab(r) + ("*" if r.experiment != experiment else ""))
-        at = lg[lg.step <= r.warmup_steps]
-        if len(at): ax.plot(at.step.iloc[-1], at.seen_loss.iloc[-1], "o", color=c, ms=5)
-    u = uniform[NT]
-    if u is not None:
-        lg = df[df.run == u.run].sort_values("step"); ax.plot(lg.step, lg.seen_loss, "k--", lw=1.5, label="uniform")
-    ax.axhline(base, color="grey", lw=1, label="baseline"); ax.set_yscale("log"); ax.set_xlabel("training step")
-    ax.legend(fontsize=7)
-axes[0].set_ylabel("attribute loss, all individuals")
-axes[0].set_title(f"{nlabel(bc.n_warmup)} warm-up individuals"); axes[1].set_title(f"warm-up of {bc.warmup_steps:.0f} steps")
-fig.suptitle(f"{nlabel(NT[0])} individuals, {NT[1]:.0f} steps"); fig.tight_layout()
-fig.savefig(fig_dir / "warmup_grid_curves.png", dpi=120, bbox_inches="tight")
+                     (axes[1], cc[cc.warmup_steps == bc.warmup_steps].sort_values("n_warmup"), lambda r: f"{n_label(r.n_warmup)} individuals")]:
+    for k, (_, r) in enumerate(sel.iterrows()):
+        m = logs[logs.run.isin(r.runs)]
+        line = draw_seeds(ax, m, "seen_loss", color=f"C{k}", label=lab(r) + ("*" if r.source != experiment else ""))
+        at = m[m.step <= r.warmup_steps].groupby("step").seen_loss.mean()
+        if len(at): ax.plot(at.index[-1], at.iloc[-1], "o", color=line.get_color(), ms=5)
+    if uc is not None: draw_seeds(ax, logs[logs.run.isin(uc.runs)], "seen_loss", color="k", ls="--", lw=1.2, label="uniform")
+    ax.plot([], [], "o", color="0.4", ms=5, label="switch to everyone")
+    draw_baseline(ax, base)
+    ax.set_xlabel("training step"); ax.label_outer()
+    own_series = [(h, l) for h, l in zip(*ax.get_legend_handles_labels()) if l not in ("uniform", "switch to everyone", "no-knowledge baseline")]
+    ax.legend(*zip(*own_series), loc="best", fontsize=8)
+shared = {l: h for h, l in zip(*axes[1].get_legend_handles_labels()) if l in ("uniform", "switch to everyone", "no-knowledge baseline")}
+fig.legend(shared.values(), shared.keys(), loc="outside lower center", ncol=3)
+shown = logs[logs.run.isin(sum(cc.runs, []) + (uc.runs if uc is not None else []))]
+fit_axis(axes[0], [*shown.seen_loss, base])
+axes[0].set_ylabel("loss, all individuals (nats)")
+axes[0].set_title(f"{n_label(bc.n_warmup)} warm-up individuals"); axes[1].set_title(f"warm-up of {bc.warmup_steps:.0f} steps")
+peak = float(cc.peak_over_base.max())
+after = bool((cc.final_seen_loss < cc.at_switch_over_base * base).all())
+fig_title(fig, f"N {n_label(NT[0])}: during the warm-up the loss over everyone "
+             + (f"rises to {peak:.2g}× the no-knowledge baseline" if peak > 1 else f"stays below the baseline (peak {peak:.2g}×)")
+             + ("; it falls after the switch" if after else ""))
+save_figure(fig, fi.fig_dir / "warmup_grid_curves.png")
 
 # %% [markdown]
 # ## Numbers beside the paper's
-# The paper's values are read off Figs I, K, L (64k individuals, 8k steps of 128 unless stated), approximate.
+# The paper's values are read off Figs I, K, L (64k individuals, 8k steps of 128 unless stated), approximate. Ours
+# are means over seeds (range in brackets); cells marked `*` in the curves come from `strategies`.
 
 # %%
-u = uniform[NT]
-ul = float(u.final_seen_loss) if u is not None else np.nan
-ua = float(u.final_seen_acc) if u is not None else np.nan
-longest = cc.loc[cc.warmup_steps.idxmax()] if len(cc) else None
-sub_sweep = "; ".join(f"{nlabel(r.n_warmup)}: {fmt(r.final_seen_loss)}" for _, r in cc[cc.warmup_steps == bc.warmup_steps].sort_values("n_warmup").iterrows())
-len_sweep = "; ".join(f"{r.warmup_steps:.0f}: {fmt(r.final_seen_loss)}" for _, r in cc[cc.n_warmup == bc.n_warmup].sort_values("warmup_steps").iterrows())
+ul = float(uc.final_seen_loss) if uc is not None else np.nan
+longest = cc.loc[cc.warmup_steps.idxmax()]
+sub_sweep = "; ".join(f"{n_label(r.n_warmup)}: {fmt_spread(r, 'final_seen_loss')}" for _, r in cc[cc.warmup_steps == bc.warmup_steps].sort_values("n_warmup").iterrows())
+len_sweep = "; ".join(f"{r.warmup_steps:.0f}: {fmt_spread(r, 'final_seen_loss')}" for _, r in cc[cc.n_warmup == bc.n_warmup].sort_values("warmup_steps").iterrows())
 rows = [
-    dict(quantity="population, budget", paper="64k individuals, 8k steps of 128", ours=f"{nlabel(NT[0])} individuals, {NT[1]:.0f} steps of {int(cc.batch_size.iloc[0])}"),
-    dict(quantity="uniform: final loss / accuracy", paper="≈3.5 / ≈0.33", ours=f"{fmt(ul)} / {fmt(ua)}"),
+    dict(quantity="population, budget", paper="64k individuals, 8k steps of 128", ours=f"{n_label(NT[0])} individuals, {NT[1]:.0f} steps of {int(own.batch_size.iloc[0])}"),
+    dict(quantity="uniform: final loss / accuracy", paper="≈3.5 / ≈0.33",
+         ours=f"{fmt_spread(uc, 'final_seen_loss')} / {fmt_spread(uc, 'final_seen_acc')}" if uc is not None else "no uniform run"),
     dict(quantity="best cell: subset × length", paper="8k (N/8) × 1.5k steps (19%)",
-         ours=f"{nlabel(bc.n_warmup)} ({bc.n_warmup / NT[0]:.3g} N) × {bc.warmup_steps:.0f} steps ({bc.warmup_steps / NT[1]:.0%})"),
-    dict(quantity="best cell: final loss / accuracy", paper="≈0.2 / ≈0.98", ours=f"{fmt(bc.final_seen_loss)} / {fmt(bc.final_seen_acc)}"),
-    dict(quantity="final loss, uniform ÷ best warm-up", paper="≈17", ours=ul / float(bc.final_seen_loss)),
+         ours=f"{n_label(bc.n_warmup)} ({bc.n_warmup / NT[0]:.3g} N) × {bc.warmup_steps:.0f} steps ({bc.warmup_steps / NT[1]:.0%})"),
+    dict(quantity="best cell: final loss / accuracy", paper="≈0.2 / ≈0.98", ours=f"{fmt_spread(bc, 'final_seen_loss')} / {fmt_spread(bc, 'final_seen_acc')}"),
+    dict(quantity="final loss, uniform ÷ best warm-up", paper="≈17",
+         ours=f"{fmt(ul / float(bc.final_seen_loss))} ({dict(lower='warm-up lower', tie='tie', higher='warm-up higher').get(v_bc, '—')})"),
     dict(quantity="final loss by subset, at the best length", paper="2k ≈1.1; 4k ≈0.45; 8k ≈0.2; 16k ≈0.6; 32k ≈2.5", ours=sub_sweep),
     dict(quantity="final loss by length (steps), at the best subset", paper="0.5k ≈2.7; 1k ≈0.5; 1.5k ≈0.2; 2k ≈0.3; 4k ≈2.3", ours=len_sweep),
     dict(quantity="peak loss during warm-up / baseline, longest warm-up", paper="≈2.2 (≈15 nats)",
-         ours=f"{fmt(longest.peak_over_base)} ({longest.warmup_steps:.0f} steps)" if longest is not None else "—"),
+         ours=f"{fmt_spread(longest, 'peak_over_base')} ({longest.warmup_steps:.0f} steps)"),
     dict(quantity="peak loss during warm-up / baseline, all cells", paper="above 1 (rises with length)",
          ours=f"{fmt(cells.peak_over_base.min())} – {fmt(cells.peak_over_base.max())}"),
 ]
-cell_rows = [{"N": nlabel(r.n_individuals), "budget": f"{r.steps:.0f}", "subset": f"{nlabel(r.n_warmup)}",
-              "warm-up steps": f"{r.warmup_steps:.0f}", "final loss": r.final_seen_loss, "final accuracy": r.final_seen_acc,
-              "peak / baseline": r.peak_over_base, "at switch / baseline": r.at_switch_over_base,
-              "source": r.experiment} for _, r in cells.sort_values(["n_individuals", "steps", "n_warmup", "warmup_steps"]).iterrows()]
-table = md_table(rows) + f"\n**Every warm-up run** (baseline {base:.2f} nats):\n\n" + md_table(cell_rows)
-(fig_dir / "warmup_grid_summary.md").write_text(table)
-out = dict(baseline=base, curves=dict(N=NT[0], steps=NT[1]), uniform_loss=ul, uniform_acc=ua,
-           best=dict(n_warmup=bc.n_warmup, warmup_steps=bc.warmup_steps, final_loss=bc.final_seen_loss, final_acc=bc.final_seen_acc,
-                     run=bc.run), factor_loss=ul / float(bc.final_seen_loss),
-           cells=cells[["experiment", "run", "n_individuals", "steps", "n_warmup", "warmup_steps", "final_seen_loss",
-                        "final_seen_acc", "peak_over_base", "at_switch_over_base"]].to_dict("records"))
-(fig_dir / "warmup_grid.json").write_text(json.dumps(jsonable(out), indent=1))
+cell_rows = [{"N": n_label(r.n_individuals), "budget": f"{r.steps:.0f}", "subset": n_label(r.n_warmup),
+              "warm-up steps": f"{r.warmup_steps:.0f}", "seeds": int(r.n_seeds), "final loss": fmt_spread(r, "final_seen_loss"),
+              "final accuracy": fmt_spread(r, "final_seen_acc"), "peak / baseline": fmt_spread(r, "peak_over_base"),
+              "at switch / baseline": fmt_spread(r, "at_switch_over_base"), "source": r.source}
+             for _, r in cells.sort_values(CELL).iterrows()]
+span, total = wall_time(fi.runs)
+table = (md_table(rows) + f"\n**Every warm-up setting** (baseline {base:.2f} nats). {seeds_note(cells.n_seeds)}.\n\n" + md_table(cell_rows)
+         + f"\nThis experiment's {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
+write_text_atomic(fi.fig_dir / "warmup_grid_summary.md", table)
+write_json_atomic(fi.fig_dir / "warmup_grid.json", jsonable(dict(
+    baseline=base, curves=dict(N=NT[0], steps=NT[1]), uniform_loss=ul, uniform_acc=float(uc.final_seen_acc) if uc is not None else None,
+    best=dict(n_warmup=bc.n_warmup, warmup_steps=bc.warmup_steps, final_loss=bc.final_seen_loss, final_acc=bc.final_seen_acc,
+              n_seeds=bc.n_seeds, runs=bc.runs), factor_loss=ul / float(bc.final_seen_loss),
+    cells=cells.to_dict("records"))))
 print(table)
