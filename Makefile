@@ -33,8 +33,9 @@ sync: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev_export
 	git diff --exit-code -- nbs factdyn || (echo "nbdev_clean/nbdev_export changed files: run them and commit"; exit 1)
 
+## Templates executed at their defaults write to fresh temporary folders: give them one that is removed afterwards.
 nbtest: install
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev_test --n_workers 2 --timing
+	d=$$(mktemp -d) && TMPDIR=$$d PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbdev_test --n_workers 2 --timing; s=$$?; rm -rf $$d; exit $$s
 
 pytest: install
 	$(BIN)/python -m pytest tests

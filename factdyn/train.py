@@ -38,8 +38,8 @@ class TrainConfig:
     seed: int = 0                    # initialisation, data stream and evaluation sets
     n_eval: int = 256                # sequences per evaluation set
     eval_batch: int = 256
-    n_evals: int = 40                # evenly spaced evaluations over the run
-    n_dense: int = 10                # extra evaluations in the first dense_frac of the run
+    n_evals: int | None = None       # evenly spaced evaluations over the run (None: steps // 50, within [4, 40])
+    n_dense: int | None = None       # extra evaluations in the first dense_frac of the run (None: n_evals // 4)
     dense_frac: float = 0.125
     n_checkpoints: int = 0           # checkpoints besides the final one (0: final only)
     shuffle: bool = True             # random sentence order (the paper's shuffle_templates)
@@ -57,6 +57,8 @@ class TrainConfig:
         need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "betas must be in [0, 1)")
         need(self.grad_clip >= 0, f"grad_clip must be >= 0, got {self.grad_clip}")
         need(self.n_eval >= 1 and self.eval_batch >= 1, "n_eval and eval_batch must be >= 1")
+        if self.n_evals is None: object.__setattr__(self, 'n_evals', min(40, max(4, self.steps // 50)))
+        if self.n_dense is None: object.__setattr__(self, 'n_dense', self.n_evals // 4)
         need(self.n_evals >= 1 and self.n_dense >= 0 and 0 < self.dense_frac <= 1, "bad evaluation schedule")
         need(self.n_checkpoints >= 0, "n_checkpoints must be >= 0")
         need(self.n_templates >= 0, f"n_templates must be >= 0, got {self.n_templates}")

@@ -16,119 +16,123 @@
 # %% [markdown]
 # # Figure: attention metrics through training (paper Fig 3 right, Fig F)
 #
-# Computes the attention metrics of `factdyn.attention` at every checkpoint of the `phases` run, on a fixed
-# batch of held-out-template biographies of seen individuals: in every layer, the first-name/middle-name mass at
-# the last name token (name grouping), and from the position that predicts a value the mass on the sentence's
-# name tokens and on its template text (extraction), plus the normalised entropy. As the name is repeated in every
-# sentence, the grouping and extraction masses are also shown over every earlier name token, of any sentence
-# (`name_name_any`, `attr_name_any`): where a model sends its attention is then visible even when it is not the
-# current sentence's name. Writes `attention.png`,
-# `attention_layers.png`, `attention_summary.md` and `attention.json` (and the metrics as `attention.csv`).
+# The `phases` runs write the attention metrics of `factdyn.attention` at every checkpoint, per layer and head,
+# to `attention.csv` (a fixed probe of held-out-template biographies of seen individuals): the first/middle-name
+# mass at the last name token (name grouping), the mass from the position that predicts a value on the sentence's
+# name tokens and on its template text (extraction), the same masses over every earlier name token of any sentence
+# (`_any`), and the normalised entropy. The paper averages over heads; we show that mean beside the best single
+# head of each layer (the largest mass; for the entropy the smallest), since one head can do what the mean hides.
+# Writes `attention.png` (paper Fig 3 right), `attention_layers.png` (every layer, Fig F), `attention_summary.md`
+# and `attention.json` into `fig_dir`.
 
 # %%
-import json
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-from factdyn.engine import collect, collect_summaries
-from factdyn.train import model_from_checkpoint, load_checkpoint, make_eval_sets
-from factdyn.data import World, WorldConfig
-from factdyn.attention import attention_metrics
+from matplotlib.lines import Line2D
+from factdyn.runs import figure_inputs
+from factdyn.figstyle import figure, save_figure, use_style, draw_baseline, shade_plateau
 from factdyn.metrics import plateau_bounds
-from factdyn.analysis import md_table
+from factdyn.analysis import plot_seeds, figure_legend, suptitle, plain_log_ticks, plateau_text, md_table, fmt_seeds, write_summary
 
 # %% tags=["parameters"]
-experiment: str = "phases"  # experiment whose runs are analysed (needs checkpoints)
+experiment: str = "phases"  # experiment whose runs are analysed (they must have written attention.csv)
 preset: str = "smoke"  # preset of those runs
-runs_root: str = "../runs"  # the run store
+store: str = "../results"  # the results store the runs are read from
 fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
-df, summ = collect(experiment, preset, runs_root=runs_root), collect_summaries(experiment, preset, runs_root=runs_root)
-assert len(summ), f"no completed runs of {experiment}/{preset} under {runs_root}"
-fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-s = summ.sort_values("seed").iloc[0]
-run_dir = Path(runs_root) / experiment / preset / s["run"]
-ckpts = sorted(run_dir.glob("ckpt/step_*.pt"))
-cfg = load_checkpoint(ckpts[-1])["config"]
-world = World(WorldConfig(**cfg["world"]))
-probe = make_eval_sets(world, 256, seed=12345, sets=("seen",))["seen"]
-rows = []
-for ck in ckpts:
-    m = attention_metrics(model_from_checkpoint(ck), probe)
-    m.insert(0, "step", int(ck.stem.split("_")[1])); rows.append(m)
-att = pd.concat(rows, ignore_index=True)
-att.to_csv(fig_dir / "attention.csv", index=False)
-log = df[df.run == s["run"]].sort_values("step")
-base = float(s["baseline"]); start, end = plateau_bounds(log.step, log.seen_loss, base)
-L = int(att.layer.max())
-print(f"{len(ckpts)} checkpoints, {L + 1} layers; plateau {start}-{end}")
+fi = figure_inputs(experiment, preset, store, fig_dir)
+att = pd.concat([t.assign(run=r.name) for r in fi.runs if (t := r.table("attention")) is not None], ignore_index=True)
+assert len(att), f"no attention.csv in the {experiment}/{preset} runs: run them with attn_probe > 0"
+df, summ = fi.metrics, fi.summaries
+base, T = float(summ.baseline.iloc[0]), int(att.step.max())
+loss = df.groupby("step").seen_loss.mean()
+start, end = plateau_bounds(loss.index, loss.values, base)
+L, H = int(att.layer.max()), int(att["head"].max()) + 1
+BEST = dict(name_name="max", attr_name="max", attr_text="max", name_name_any="max", attr_name_any="max", entropy="min")
+by = att.groupby(["run", "step", "layer"])
+heads, best = by[list(BEST)].mean().reset_index(), by.agg(BEST).reset_index()   # mean over heads; the best head
+
+def layer(table, l): return table[table.layer == l]
+
+def which(col, l) -> str:
+    "The best head of layer `l` for `col` at the last checkpoint (1-based), per seed."
+    last = att[(att.layer == l) & (att.step == T)]
+    idx = last.groupby("run")[col].idxmin() if BEST[col] == "min" else last.groupby("run")[col].idxmax()
+    return "/".join(f"h{int(last.loc[i, 'head']) + 1}" for i in idx)
+
+def at(table, step, l, col) -> list:
+    "Per seed: `col` of layer `l` at the checkpoint nearest to `step` (empty when `step` is None)."
+    if step is None: return []
+    g = layer(table, l)
+    return [float(r.iloc[(r.step - step).abs().argsort().iloc[0]][col]) for _, r in g.groupby("run")]
+
+print(f"{att.run.nunique()} seed(s), {L + 1} layer(s) × {H} heads, {att.step.nunique()} checkpoints; {plateau_text(start, end, T)}")
+use_style()  # the project's figure style for what follows
 
 # %%
 #| label: fig-attention
-#| fig-cap: "Attention metrics through training (the plateau shaded): the first layer's name→name grouping (solid: the same name occurrence; dotted: every earlier name token), the last layer's attention from the value-predicting position to the sentence's name (solid), to every earlier name token (dotted) and to its template text, and the normalised entropy; the loss for reference."
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
-first, last = att[att.layer == 0], att[att.layer == L]
-axes[0].plot(first.step, first.name_name, color="C0", label="layer 1: name → name")
-axes[0].plot(first.step, first.name_name_any, ":", color="C0", label="layer 1: name → any earlier name")
-axes[0].plot(last.step, last.attr_name, color="C1", label=f"layer {L + 1}: attribute → name")
-axes[0].plot(last.step, last.attr_name_any, ":", color="C1", label=f"layer {L + 1}: attribute → any name")
-axes[0].plot(last.step, last.attr_text, color="C2", label=f"layer {L + 1}: attribute → text")
-axes[0].set_ylim(0, 1); axes[0].set_ylabel("total attention"); axes[0].legend(fontsize=8)
-axes[1].plot(last.step, last.entropy, color="C4", label=f"layer {L + 1}"); axes[1].plot(first.step, first.entropy, color="C5", label="layer 1")
-axes[1].set_ylim(0, 1.02); axes[1].set_ylabel("normalised entropy"); axes[1].legend(fontsize=8)
-axes[2].plot(log.step, log.seen_loss, color="k"); axes[2].axhline(base, color="grey", lw=1); axes[2].set_yscale("log")
-axes[2].set_ylabel("attribute loss (seen)")
-for a in axes:
-    a.set_xlabel("training step")
-    if start is not None: a.axvspan(start, end if end is not None else log.step.max(), color="grey", alpha=0.12, lw=0)
-fig.tight_layout(); fig.savefig(fig_dir / "attention.png", dpi=120, bbox_inches="tight")
+#| fig-cap: "Attention metrics through training (the plateau shaded): the first layer's name → name grouping and the last layer's attention from the value-predicting position to the sentence's name and to its template text, each as the mean over heads (solid, the paper's metric) and in the best head (dashed; which head at the end, per seed, in the legend); right: the loss for reference. Faint lines: single seeds."
+fig, (ax, bx, cx) = figure(1, 3, height=4.4)
+for a, l, col, c, name in ((ax, 0, "name_name", "C2", "layer 1: name → name"), (bx, L, "attr_name", "C0", f"layer {L + 1}: attribute → name"),
+                           (bx, L, "attr_text", "C1", f"layer {L + 1}: attribute → text")):
+    plot_seeds(a, layer(heads, l), col, color=c, label=f"{name} (best: {which(col, l)})")
+    plot_seeds(a, layer(best, l), col, color=c, ls="--")
+ax.set_title("name grouping (layer 1)"); bx.set_title(f"extraction (layer {L + 1})")
+for a in (ax, bx): a.set_ylim(0, 1.02); a.set_ylabel("total attention")
+plot_seeds(cx, df, "seen_loss", color="k", label="attribute loss, seen individuals")
+draw_baseline(cx, base); cx.set_yscale("log"); plain_log_ticks(cx.yaxis); cx.set_ylabel("attribute loss (nats)"); cx.set_title("loss")
+for a in (ax, bx, cx): a.set_xlabel("training step"); shade_plateau(a, start, end)
+figure_legend(fig, ncol=2, extra=[(Line2D([], [], color="grey"), f"mean of {H} heads (the paper's metric)"),
+                                  (Line2D([], [], color="grey", ls="--"), "best head")])
+v = {k: np.mean(at(heads, s, l, c)) for k, s, l, c in (("nn0", 0, 0, "name_name"), ("nn1", T, 0, "name_name"),
+                                                       ("an0", 0, L, "attr_name"), ("an1", T, L, "attr_name"))}
+suptitle(fig, f"Layer 1 name → name mass goes {v['nn0']:.2f} → {v['nn1']:.2f} and layer {L + 1} attribute → name "
+              f"{v['an0']:.2f} → {v['an1']:.2f} over {T:,} steps", f"Seen individuals: {plateau_text(start, end, T)}")
+save_figure(fig, fi.fig_dir / "attention.png")
 
 # %%
 #| label: fig-attention-layers
-#| fig-cap: "The same metrics in every layer (Fig F); bottom row: the name masses over every earlier name token."
-fig, axes = plt.subplots(2, 3, figsize=(15, 6.4)); axes = axes.ravel()
-cols = ["name_name", "attr_name", "attr_text", "name_name_any", "attr_name_any", "entropy"]
-for l in range(L + 1):
-    g = att[att.layer == l]
-    for a, col in zip(axes, cols):
-        a.plot(g.step, g[col], label=f"layer {l + 1}", color=plt.cm.plasma(l / max(L, 1) * 0.85))
-for a, t in zip(axes, ["name → name (same occurrence)", "attribute → name (same sentence)", "attribute → text",
-                       "name → any earlier name", "attribute → any name", "normalised entropy"]):
-    a.set_title(t); a.set_xlabel("training step"); a.set_ylim(0, 1.02)
-    if start is not None: a.axvspan(start, end if end is not None else log.step.max(), color="grey", alpha=0.12, lw=0)
-axes[0].legend(fontsize=7); fig.tight_layout(); fig.savefig(fig_dir / "attention_layers.png", dpi=120, bbox_inches="tight")
-
+#| fig-cap: "The attention metrics in every layer (colour; Fig F): the mean over heads (solid) and the best head (dashed: the largest mass, for the entropy the smallest). Top row: masses on the same name occurrence (name grouping), on the sentence's name and on its template text (extraction); bottom row: the name masses over every earlier name token, and the normalised entropy."
+TITLES = dict(name_name="name → name", attr_name="attribute → name", attr_text="attribute → text",
+              name_name_any="name → any name", attr_name_any="attribute → any name", entropy="entropy (normalised)")
+fig, axes = figure(2, 3, height=5.6, sharex=True, sharey=True)
+colors = plt.cm.viridis(np.linspace(0, 0.85, L + 1))
+for a, col in zip(axes.flat, BEST):
+    for l in range(L + 1):
+        plot_seeds(a, layer(heads, l), col, color=colors[l], label=f"layer {l + 1}")
+        plot_seeds(a, layer(best, l), col, color=colors[l], ls="--")
+    a.set_title(TITLES[col]); a.set_ylim(0, 1.02); shade_plateau(a, start, end)
+for a in axes[1]: a.set_xlabel("training step")
+for a in axes[:, 0]: a.set_ylabel("attention mass or entropy")
+for a in axes.flat: a.label_outer()
+figure_legend(fig, ncol=4, extra=[(Line2D([], [], color="k"), f"mean of {H} heads"),
+                                  (Line2D([], [], color="k", ls="--"), "best head (entropy: lowest)")])
+ends = pd.DataFrame([dict(col=c, layer=l, gap=abs(np.mean(at(best, T, l, c)) - np.mean(at(heads, T, l, c))))
+                     for c in BEST for l in range(L + 1)]).sort_values("gap").iloc[-1]
+suptitle(fig, f"At the end the best single head departs from the head mean by up to {ends.gap:.2f} "
+              f"({TITLES[ends.col]}, layer {int(ends.layer) + 1})")
+save_figure(fig, fi.fig_dir / "attention_layers.png")
 
 # %% [markdown]
 # ## Numbers at the plateau start and end
-# Values at initialisation, at the checkpoints nearest to the detected plateau start and end, and at the end of training.
+# Mean over heads (the paper's metric) at initialisation, at the checkpoints nearest to the plateau start and end
+# of the mean loss curve, and at the end of training (mean over seeds with their range), and the best head at the end.
 
 # %%
-def at(step, layer, col):
-    if step is None: return None
-    g = att[att.layer == layer]
-    return float(g.iloc[(g.step - step).abs().argsort().iloc[0]][col])
-T = int(att.step.max())
-ours = {f"{name}_{when}": at(st, layer, col) for name, layer, col in
-        (("name_name_l1", 0, "name_name"), ("name_name_any_l1", 0, "name_name_any"), ("attr_name_last", L, "attr_name"),
-         ("attr_name_any_last", L, "attr_name_any"), ("attr_text_last", L, "attr_text"), ("entropy_last", L, "entropy"))
-        for when, st in (("init", 0), ("start", start), ("end", end), ("final", T))}
-best = att.groupby("layer").name_name_any.max()
-ours.update(name_name_any_best_layer=int(best.idxmax()) + 1, name_name_any_best=float(best.max()))
-ours["name_name_l1_max_step"] = int(first.step.iloc[int(first.name_name.values.argmax())])
-ours.update(plateau_start=start, plateau_end=end)
-W = ("init", "start", "end", "final")
-rows = [dict(quantity="layer 1 name → name (same occurrence)", paper="≈0.9 within ≈500 steps", **{w: ours[f"name_name_l1_{w}"] for w in W}),
-        dict(quantity="layer 1 name → any earlier name", paper="—", **{w: ours[f"name_name_any_l1_{w}"] for w in W}),
-        dict(quantity="last layer attribute → name (same sentence)", paper="≈0.3 early → ≈0.85 by ≈4k → ≈0.9", **{w: ours[f"attr_name_last_{w}"] for w in W}),
-        dict(quantity="last layer attribute → any name", paper="—", **{w: ours[f"attr_name_any_last_{w}"] for w in W}),
-        dict(quantity="last layer attribute → text", paper="peak ≈0.6 at 300–500 → ≈0.1 by ≈3k", **{w: ours[f"attr_text_last_{w}"] for w in W}),
-        dict(quantity="last layer normalised entropy", paper="1 → 0.25–0.6", **{w: ours[f"entropy_last_{w}"] for w in W})]
-table = md_table(rows, ["quantity", "paper", *W])
-(fig_dir / "attention_summary.md").write_text(
-    f"Plateau start: step {start}; end: step {end}; training: {T} steps. Largest name → any-earlier-name mass in any layer: "
-    f"{ours['name_name_any_best']:.3g} (layer {ours['name_name_any_best_layer']}).\n\n" + table)
-(fig_dir / "attention.json").write_text(json.dumps(ours, indent=1))
+W = dict(init=0, start=start, end=end, final=T)
+ROWS = [("layer 1 name → name (same occurrence)", "≈0.9 within ≈500 steps", 0, "name_name"),
+        ("layer 1 name → any earlier name", "—", 0, "name_name_any"),
+        ("last layer attribute → name (same sentence)", "≈0.3 early → ≈0.85 by ≈4k → ≈0.9", L, "attr_name"),
+        ("last layer attribute → any name", "—", L, "attr_name_any"),
+        ("last layer attribute → text", "peak ≈0.6 at 300–500 → ≈0.1 by ≈3k", L, "attr_text"),
+        ("last layer normalised entropy", "1 → 0.25–0.6", L, "entropy")]
+rows = [dict(quantity=q, paper=p, **{w: fmt_seeds(at(heads, s, l, c)) for w, s in W.items()},
+             **{"best head at the end": f"{fmt_seeds(at(best, T, l, c))} ({which(c, l)})"}) for q, p, l, c in ROWS]
+table = md_table(rows)
+ours = {f"{c}_l{l + 1}_{w}": np.mean(at(heads, s, l, c)) if s is not None else None for _, _, l, c in ROWS for w, s in W.items()}
+ours |= {f"{c}_l{l + 1}_best_head_final": dict(value=np.mean(at(best, T, l, c)), head=which(c, l)) for c in BEST for l in range(L + 1)}
+write_summary(fi.fig_dir, "attention", f"Plateau of the mean loss curve: {plateau_text(start, end, T)}; training: {T:,} steps; "
+              f"{att.run.nunique()} seed(s).\n\n" + table, dict(ours, plateau_start=start, plateau_end=end, seeds=att.run.nunique()))
 print(table)

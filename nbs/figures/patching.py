@@ -16,96 +16,112 @@
 # %% [markdown]
 # # Figure: attention patching (paper Fig 3 middle, Fig D)
 #
-# Reads the runs of the `patching` experiment: loss curves of the runs patched from the first step with the
-# attention of each reference checkpoint (Fig 3 middle), of the runs whose attention is frozen at a checkpoint
-# (start = reference, Fig D middle), and a heat map of the final loss over reference × start (Fig D right).
-# Writes `patching.png`, `patching_heatmap.png`, `patching_summary.md` and `patching.json`.
+# From the `patching` runs in the results store: loss curves of the runs that use, from the first step, the
+# attention patterns of a reference checkpoint (Fig 3 middle), of the runs whose attention is frozen at a checkpoint
+# (start = reference, Fig D middle), beside the unpatched reference run (each patched run keeps its reference's
+# metrics up to its own last step in `reference_metrics.csv`), and a heat map of the loss at the last step over
+# reference × start for the cells that were run (Fig D right). Several seeds of a cell: each faint, the mean in
+# full; tables give the mean and range. Writes `patching.png`, `patching_heatmap.png`, `patching_summary.md` and
+# `patching.json` into `fig_dir`.
 
 # %%
-import json
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-from factdyn.engine import collect, collect_summaries
-from factdyn.analysis import md_table
+from matplotlib.colors import LogNorm
+from factdyn.runs import figure_inputs
+from factdyn.figstyle import figure, save_figure, use_style, draw_baseline
+from factdyn.analysis import plot_seeds, figure_legend, suptitle, plain_log_ticks, seed_stats, seed_rows, md_table, fmt_seeds, write_summary
 
 # %% tags=["parameters"]
 experiment: str = "patching"  # experiment whose runs are plotted
 preset: str = "smoke"  # preset of those runs
-runs_root: str = "../runs"  # the run store
+store: str = "../results"  # the results store the runs are read from
 fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
-df, summ = collect(experiment, preset, runs_root=runs_root), collect_summaries(experiment, preset, runs_root=runs_root)
-assert len(summ), f"no completed runs of {experiment}/{preset} under {runs_root}"
-fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-order = ["init", "early", "mid", "end", "post", "final"]
-summ["ri"], summ["si"] = summ.ref.map(order.index), summ.start.map(order.index)
+fi = figure_inputs(experiment, preset, store, fig_dir)
+ORDER = ["init", "early", "mid", "end", "post", "final"]
+df, summ = fi.metrics, fi.summaries
+summ["ri"], summ["si"] = summ.ref.map(ORDER.index), summ.start.map(ORDER.index)
 summ = summ.sort_values(["si", "ri"]).reset_index(drop=True)
-base = float(summ.baseline.iloc[0])
+for c in ["plateau_end", "final_seen_loss", "final_seen_acc", "reference_plateau_end"]: summ[c] = pd.to_numeric(summ[c], errors="coerce")
+cells = seed_stats(summ, ["ref", "start"], ["final_seen_loss", "final_seen_acc", "plateau_end"]).merge(
+    summ.drop_duplicates(["ref", "start"])[["ref", "start", "ri", "si", "ref_step", "start_step"]]).sort_values(["si", "ri"])
+base, stop = float(summ.baseline.iloc[0]), int(summ.stop_step.max())
 steps_of = dict(zip(summ.ref, summ.ref_step)) | dict(zip(summ.start, summ.start_step))
-colors = {k: plt.cm.viridis(i / 5 * 0.9) for i, k in enumerate(order)}
-stop = int(summ.stop_step.max()) if "stop_step" in summ else int(df.step.max())
-unpatched = None      # the reference run itself (no patching), up to the patched runs' last step
-if "reference_dir" in summ and Path(summ.reference_dir.iloc[0], "metrics.csv").exists():
-    unpatched = pd.read_csv(Path(summ.reference_dir.iloc[0], "metrics.csv")).query("step <= @stop")
-print(summ[["ref", "ref_step", "start", "start_step", "final_seen_loss", "plateau_end"]])
+# the unpatched reference run(s): identical copies in every patched run collapse into one curve per reference
+unpatched = pd.concat([t.assign(run=r.name) for r in fi.runs if (t := r.table("reference_metrics")) is not None]
+                      or [pd.DataFrame(columns=["run", "step", "seen_loss", "seen_acc"])], ignore_index=True)
+unpatched = unpatched.drop_duplicates(["step", "seen_loss"]).query("step <= @stop")
+ref_loss_at_stop = unpatched[unpatched.step == unpatched.step.max()].seen_loss.mean()
+colors = dict(zip(ORDER, ["#CC79A7", "#E69F00", "#56B4E9", "#0072B2", "#009E73", "#D55E00"]))   # Okabe–Ito, by checkpoint
+print(cells.to_string())
+use_style()  # the project's figure style for what follows
 
 # %%
 #| label: fig-patching
-#| fig-cap: "Left: training with the attention patterns of a reference checkpoint from the first step (label: the reference checkpoint's step). Right: attention frozen at a checkpoint (patching starts at the reference step). Black dashed: the unpatched reference run (same initialisation, same batches). Grey line: no-knowledge baseline."
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+#| fig-cap: "Left: training with the attention patterns of a reference checkpoint from the first step (colour: the reference checkpoint). Right: attention frozen at a checkpoint (patching starts at the reference step). Black dashed: the unpatched reference run (same initialisation, same batches). Dotted: the no-knowledge baseline. Faint lines: single seeds."
+fig, axes = figure(1, 2, height=3.8, sharey=True)
 for ax, sel, title in ((axes[0], summ.si == 0, "patched from the first step"), (axes[1], summ.si == summ.ri, "attention frozen at the reference step")):
-    for _, s in summ[sel].iterrows():
-        log = df[df.run == s["run"]].sort_values("step")
-        ax.plot(log.step, log.seen_loss, color=colors[s.ref], label=f"reference {s.ref} (step {int(s.ref_step)})")
-    if unpatched is not None: ax.plot(unpatched.step, unpatched.seen_loss, "k--", lw=1.2, label="unpatched")
-    ax.axhline(base, color="grey", lw=1); ax.set_yscale("log"); ax.set_xlabel("training step"); ax.set_title(title)
-    ax.legend(fontsize=7)
-axes[0].set_ylabel("attribute loss (seen, held-out templates)")
-fig.tight_layout(); fig.savefig(fig_dir / "patching.png", dpi=120, bbox_inches="tight")
+    for (ref, start), g in summ[sel].groupby(["ref", "start"], sort=False):
+        plot_seeds(ax, df[df.run.isin(g.run)], "seen_loss", color=colors[ref], label=f"patterns of {ref} (step {int(steps_of[ref]):,})")
+    if len(unpatched): plot_seeds(ax, unpatched, "seen_loss", color="k", ls="--", label="unpatched reference run")
+    draw_baseline(ax, base); ax.set_yscale("log"); plain_log_ticks(ax.yaxis); ax.set_xlabel("training step"); ax.set_title(title)
+axes[0].set_ylabel("attribute loss (nats)"); axes[1].label_outer()
+figure_legend(fig, ncol=3)
+first = cells[cells.si == 0].sort_values("final_seen_loss_mean")
+best = first.iloc[0] if len(first) else cells.sort_values("final_seen_loss_mean").iloc[0]
+suptitle(fig, f"With the attention patterns of '{best.ref}' (step {int(best.ref_step):,}) from step {int(best.start_step):,} the "
+              f"loss reaches {best.final_seen_loss_mean:.3g} at step {stop:,}; the unpatched run {ref_loss_at_stop:.3g}")
+save_figure(fig, fi.fig_dir / "patching.png")
 
 # %%
 #| label: fig-patching-heatmap
-#| fig-cap: "Attribute loss at the patched runs' last step (log colour) over reference checkpoint × start of patching; blank cells were not run at this preset."
-grid = np.full((6, 6), np.nan)
-for _, s in summ.iterrows(): grid[s.ri, s.si] = s.final_seen_loss
-fig, ax = plt.subplots(figsize=(5.5, 4.5))
-im = ax.imshow(np.log10(grid), cmap="magma_r", origin="lower")
-lab = [f"{k}\n{int(steps_of[k])}" if k in steps_of else k for k in order]
-ax.set_xticks(range(6), lab, fontsize=7); ax.set_yticks(range(6), lab, fontsize=7)
-ax.set_xlabel("start of patching"); ax.set_ylabel("reference checkpoint")
-for i in range(6):
-    for j in range(6):
-        if np.isfinite(grid[i, j]): ax.text(j, i, f"{grid[i, j]:.2g}", ha="center", va="center", fontsize=7, color="c")
-fig.colorbar(im, label="log10 final loss"); fig.tight_layout(); fig.savefig(fig_dir / "patching_heatmap.png", dpi=120, bbox_inches="tight")
+#| fig-cap: "Attribute loss at the patched runs' last step (log colour; mean over seeds) over reference checkpoint × start of patching; only the cells that were run are shown, the others are blank."
+rows_, cols_ = sorted(cells.ri.unique()), sorted(cells.si.unique())
+grid = np.full((len(rows_), len(cols_)), np.nan)
+for c in cells.itertuples(): grid[rows_.index(c.ri), cols_.index(c.si)] = c.final_seen_loss_mean
+lo, hi = np.nanmin(grid), np.nanmax(grid)
+norm = LogNorm(lo / 1.05, hi * 1.05)
+fig, ax = figure(1, 1, height=1.2 + 0.75 * max(len(rows_), 2))
+im = ax.imshow(np.ma.masked_invalid(grid), cmap="magma_r", norm=norm, origin="lower", aspect="auto")
+lab = lambda i: f"{ORDER[i]} ({int(steps_of[ORDER[i]]):,})"
+ax.set_xticks(range(len(cols_)), [lab(i) for i in cols_]); ax.set_yticks(range(len(rows_)), [lab(i) for i in rows_])
+ax.set_xlabel("start of patching (step)"); ax.set_ylabel("reference checkpoint (step)")
+for (i, j), v in np.ndenumerate(grid):
+    if np.isfinite(v):         # white on dark cells, black on light ones
+        r, g, b, _ = im.cmap(norm(v))
+        ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=10, color="w" if 0.3 * r + 0.6 * g + 0.1 * b < 0.5 else "k")
+cb = fig.colorbar(im, ax=ax, label=f"loss at step {stop:,} (nats)")
+cb.set_ticks(np.geomspace(lo, hi, 4) if hi > lo * 1.01 else [lo / 1.02, lo, lo * 1.02]); cb.ax.minorticks_off()
+cb.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.3g}"))
+suptitle(fig, f"Loss at step {stop:,} in the {len(cells)} reference × start cells run: lowest {lo:.3g} "
+              f"({cells.loc[cells.final_seen_loss_mean.idxmin(), 'ref']} patterns), highest {hi:.3g}")
+save_figure(fig, fi.fig_dir / "patching_heatmap.png")
 
 # %% [markdown]
 # ## Numbers beside the paper's
-# Final loss and plateau end of each run; the paper's values (Fig 3 middle / Fig D, 16k-step runs) are read off its plots.
+# Loss at the last step and plateau end of each cell (mean over seeds with their range); the paper's values
+# (Fig 3 middle / Fig D, 16k-step runs, loss at the end) are read off its plots. The unpatched row is read from the
+# reference metrics the runs keep.
 
 # %%
-paper_start0 = dict(init="~0.6", early="~6 (500)", mid="~3.5 (1k)", end="~0.2 (2k)", post="~3.5e-2 (4k)", final="~8e-3 (16k)")
-rows = [dict(ref=s.ref, ref_step=int(s.ref_step), start=s.start, start_step=int(s.start_step),
-             paper=paper_start0.get(s.ref) if s.si == 0 else "", final_loss=s.final_seen_loss, final_acc=s.final_seen_acc,
-             plateau_end=s.plateau_end) for _, s in summ.iterrows()]
-if unpatched is not None:
-    last = unpatched.iloc[-1]
-    rows.append(dict(ref="(unpatched)", ref_step="", start="", start_step="", paper="", final_loss=float(last.seen_loss),
-                     final_acc=float(last.seen_acc), plateau_end=float(summ.reference_plateau_end.iloc[0])))
+PAPER_START0 = dict(init="~0.6", early="~6 (500)", mid="~3.5 (1k)", end="~0.2 (2k)", post="~3.5e-2 (4k)", final="~8e-3 (16k)")
+rows = seed_rows(summ, ["ref", "ref_step", "start", "start_step"], {"final loss": "final_seen_loss", "final accuracy": "final_seen_acc",
+                                                                    "plateau end": "plateau_end"})
+for r in rows: r["paper (start = init)"] = PAPER_START0.get(r["ref"], "") if r["start"] == "init" else ""
+last = unpatched[unpatched.step == unpatched.step.max()]
+rows.append({"ref": "(unpatched)", "ref_step": "", "start": "", "start_step": "", "final loss": fmt_seeds(last.seen_loss),
+             "final accuracy": fmt_seeds(last.seen_acc), "plateau end": fmt_seeds(summ.drop_duplicates("reference_plateau_end").reference_plateau_end),
+             "paper (start = init)": ""})
 table = md_table(rows)
-unp = dict(stop_step=stop, reference_plateau_end=float(summ.reference_plateau_end.iloc[0]) if "reference_plateau_end" in summ else None)
-# the two claims of the paper, as measured here
-by = {(s.ref, s.start): s for _, s in summ.iterrows()}
-if ("post", "init") in by:
-    e = by[("post", "init")].plateau_end
-    unp["post_init_plateau_end"] = None if pd.isna(e) else float(e)
-    print(f"post-plateau patterns from step 0: plateau end {e} vs unpatched {unp['reference_plateau_end']}")
-if ("early", "init") in by and ("init", "init") in by:
-    a, b = float(by[("early", "init")].final_seen_loss), float(by[("init", "init")].final_seen_loss)
-    unp.update(early_init_loss=a, init_init_loss=b, early_worse_than_init=bool(a > b))
-    print(f"loss at step {stop}: early-plateau patterns {a:.3f} vs untrained patterns {b:.3f}")
-(fig_dir / "patching_summary.md").write_text(table)
-(fig_dir / "patching.json").write_text(json.dumps(dict(runs=rows, **unp), indent=1, default=float))
-print(table)
+by = {(c.ref, c.start): c for c in cells.itertuples()}
+claims = dict(stop_step=stop, reference_loss_at_stop=ref_loss_at_stop, reference_plateau_end=summ.reference_plateau_end.mean())
+if ("post", "init") in by:      # post-plateau patterns from the first step: the plateau should disappear
+    claims["post_init_plateau_end"] = by[("post", "init")].plateau_end_mean
+if ("early", "init") in by and ("init", "init") in by:     # early-plateau patterns should be worse than untrained ones
+    a, b = by[("early", "init")].final_seen_loss_mean, by[("init", "init")].final_seen_loss_mean
+    claims.update(early_init_loss=a, init_init_loss=b, early_worse_than_init=bool(a > b))
+write_summary(fi.fig_dir, "patching", table, dict(claims, cells=cells.drop(columns=["ri", "si"]).to_dict("records")))
+print(claims); print(table)

@@ -16,67 +16,63 @@
 # %% [markdown]
 # # Figure: the three phases of fact learning (paper Fig 2 left and middle, Fig M)
 #
-# Reads the completed runs of the `phases` experiment and writes `phases.png` (attribute loss and
-# accuracy of seen and never-seen individuals), `phases_summary.md` (the paper's numbers beside ours) and
-# `phases.json` into `fig_dir`. Executed by `factdyn reproduce` after the runs.
+# Attribute loss and accuracy through training of seen individuals (on held-out templates) and of never-seen
+# individuals, from the `phases` runs in the results store: each seed faint, the mean over seeds in full, the
+# plateau of the mean seen-loss curve shaded. Writes `phases.png`, `phases_summary.md` (the paper's numbers
+# beside ours, mean and range over seeds) and `phases.json` into `fig_dir`.
 
 # %%
-import json
-from pathlib import Path
 import numpy as np
-import matplotlib.pyplot as plt
-from factdyn.engine import collect, collect_summaries
-from factdyn.analysis import plot_phases, md_table
+import pandas as pd
+from factdyn.runs import figure_inputs
+from factdyn.figstyle import save_figure, use_style
+from factdyn.metrics import plateau_bounds
+from factdyn.analysis import plot_phases, plateau_text, md_table, fmt_seeds, write_summary
 
 # %% tags=["parameters"]
 experiment: str = "phases"  # experiment whose runs are plotted
 preset: str = "smoke"  # preset of those runs
-runs_root: str = "../runs"  # the run store
+store: str = "../results"  # the results store the runs are read from
 fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
-df, summ = collect(experiment, preset, runs_root=runs_root), collect_summaries(experiment, preset, runs_root=runs_root)
-assert len(summ), f"no completed runs of {experiment}/{preset} under {runs_root}"
-fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-s = summ.sort_values("seed").iloc[0]
-run = df[df.run == s["run"]].sort_values("step")
-base = float(s["baseline"])
-print(f"{len(summ)} run(s); plotted: {s['run']}")
+fi = figure_inputs(experiment, preset, store, fig_dir)
+df, summ = fi.metrics, fi.summaries.sort_values("seed").reset_index(drop=True)
+for c in ["plateau_start", "plateau_end", "final_seen_loss", "final_seen_acc", "final_unseen_loss"]:
+    summ[c] = pd.to_numeric(summ[c], errors="coerce")
+base, p = float(summ.baseline.iloc[0]), summ.iloc[0]
+N, B, T = int(p.n_individuals), int(p.batch_size), int(p.steps)
+mean = df.groupby("step")[["seen_loss", "unseen_loss"]].mean()
+start, end = plateau_bounds(mean.index, mean.seen_loss, base)
+print(f"{len(summ)} seed(s): {', '.join(summ.run)}; mean curve: {plateau_text(start, end, T)}")
+use_style()  # the project's figure style for what follows
 
 # %%
 #| label: fig-phases
-#| fig-cap: "Three phases: seen individuals' loss on held-out templates falls to the no-knowledge baseline (grey), stays there (shaded plateau), then falls as knowledge emerges; never-seen individuals end above the baseline."
-fig = plot_phases(run, base, title=f"{int(s['n_individuals'])} individuals, {int(s['steps'])} steps, "
-                                   f"{int(s['n_layer'])}×{int(s['d_model'])} model")
-fig.savefig(fig_dir / "phases.png", dpi=120, bbox_inches="tight")
+#| fig-cap: "Three phases: seen individuals' loss on held-out templates falls to the no-knowledge baseline (dotted), stays there (shaded plateau), then falls as knowledge emerges; never-seen individuals end above the baseline. Faint lines: single seeds; full lines: their mean."
+fig = plot_phases(df, base, title=f"Seen individuals: {plateau_text(start, end, T)}; never-seen end at "
+                  f"{mean.unseen_loss.iloc[-1] / base:.2g}× the baseline\n{N:,} individuals, {int(p.n_layer)} × "
+                  f"{int(p.d_model)} model, {len(summ)} seed{'s' * (len(summ) > 1)}")
+save_figure(fig, fi.fig_dir / "phases.png")
 
 # %% [markdown]
 # ## Numbers beside the paper's
-# The paper's values (Fig 2, Fig M; 64k individuals, batch 128, 16k steps) are read off its plots;
-# exposures per individual = steps × batch / individuals.
+# The paper's values (Fig 2, Fig M; 64k individuals, batch 128, 16k steps) are read off its plots; ours are the
+# mean over seeds with their range. Exposures per individual = steps × batch / individuals.
 
 # %%
-N, B, T = int(s["n_individuals"]), int(s["batch_size"]), int(s["steps"])
-start, end = s["plateau_start"], s["plateau_end"]
-exp_end = None if end is None or not np.isfinite(end) else float(end) * B / N
-acc50 = run.step[run.seen_acc >= 0.5]
-ours = dict(baseline=base, plateau_start=start, plateau_end=end, exposures_at_end=exp_end,
-            end_frac=None if exp_end is None else float(end) / T, final_loss=float(s["final_seen_loss"]),
-            final_over_base=float(s["final_seen_loss"]) / base, final_acc=float(s["final_seen_acc"]),
-            step_acc50=int(acc50.iloc[0]) if len(acc50) else None,
-            unseen_over_base=float(s["final_unseen_loss"]) / base, seconds=float(s["seconds"]))
-rows = [
-    dict(quantity="no-knowledge baseline (nats)", paper=6.78, ours=ours["baseline"]),
-    dict(quantity="plateau start (steps)", paper="a few hundred", ours=ours["plateau_start"]),
-    dict(quantity="plateau end (steps)", paper="≈3.4k (fit)", ours=ours["plateau_end"]),
-    dict(quantity="plateau end / training steps", paper=3.4 / 16, ours=ours["end_frac"]),
-    dict(quantity="exposures per individual at plateau end", paper=6.7, ours=ours["exposures_at_end"]),
-    dict(quantity="final loss (nats)", paper=1.5e-2, ours=ours["final_loss"]),
-    dict(quantity="final loss / baseline", paper=1.5e-2 / 6.78, ours=ours["final_over_base"]),
-    dict(quantity="final accuracy", paper=1.0, ours=ours["final_acc"]),
-    dict(quantity="never-seen loss / baseline at the end", paper="≈2.3 (15–16 nats)", ours=ours["unseen_over_base"]),
-]
-table = md_table(rows)
-(fig_dir / "phases_summary.md").write_text(table)
-(fig_dir / "phases.json").write_text(json.dumps({k: (None if v is None else float(v)) for k, v in ours.items()}, indent=1))
+acc50 = {run: g.step[g.seen_acc >= 0.5].min() for run, g in df.groupby("run")}
+seeds = summ.assign(exposures_at_end=summ.plateau_end * B / N, end_frac=summ.plateau_end / T, final_loss=summ.final_seen_loss,
+                    final_over_base=summ.final_seen_loss / base, final_acc=summ.final_seen_acc, step_acc50=summ.run.map(acc50),
+                    unseen_over_base=summ.final_unseen_loss / base)
+ROWS = [("no-knowledge baseline (nats)", 6.78, "baseline"), ("plateau start (steps)", "a few hundred", "plateau_start"),
+        ("plateau end (steps)", "≈3.4k (fit)", "plateau_end"), ("plateau end / training steps", 3.4 / 16, "end_frac"),
+        ("exposures per individual at plateau end", 6.7, "exposures_at_end"), ("final loss (nats)", 1.5e-2, "final_loss"),
+        ("final loss / baseline", 1.5e-2 / 6.78, "final_over_base"), ("final accuracy", 1.0, "final_acc"),
+        ("first step with accuracy ≥ 0.5", "≈5k (plot)", "step_acc50"),
+        ("never-seen loss / baseline at the end", "≈2.3 (15–16 nats)", "unseen_over_base")]
+table = md_table([dict(quantity=q, paper=pp, ours=fmt_seeds(seeds[c])) for q, pp, c in ROWS])
+cols = [c for _, _, c in ROWS] + ["seconds"]
+write_summary(fi.fig_dir, "phases", table, dict(seeds=len(seeds), mean_curve_plateau=[start, end],
+              **seeds[cols].apply(pd.to_numeric, errors="coerce").mean().to_dict(), per_seed=seeds[["run", *cols]].to_dict("list")))
 print(table)
