@@ -12,7 +12,7 @@ import yaml
 import pandas as pd
 import factdyn
 from .runs import find_root as _find_root
-from .runs import (Run, atomic_write, export_run, results_runs, collect, collect_summaries, DONE, FAILED, PARAMS,
+from .runs import (Run, atomic_write, export_run, results_runs, collect, collect_summaries, timings, DONE, FAILED, PARAMS,
                           SUMMARY, DiskFullError)
 
 
@@ -203,7 +203,7 @@ def check_params(values: dict, tparams: dict, where: str = '') -> tuple[dict, li
     return out, errs
 
 # %% ../nbs/04_engine.ipynb #4df4d130
-_EXP_KEYS = {'name', 'description', 'template', 'figures', 'needs', 'sources', 'timeout', 'fixed', 'presets'}
+_EXP_KEYS = {'name', 'description', 'template', 'figures', 'needs', 'sources', 'keep_checkpoints', 'timeout', 'fixed', 'presets'}
 _PRESET_KEYS = {'fixed', 'grid', 'runs', 'seeds', 'description'}
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 
@@ -217,6 +217,7 @@ class Experiment:
     figures: list = field(default_factory=list)   # absolute paths
     needs: list = field(default_factory=list)     # experiments whose runs this one's runs read
     sources: list = field(default_factory=list)   # other experiments whose results its figures read
+    keep_checkpoints: str = 'final'               # 'all' when another experiment reads every checkpoint, else only the last
     timeout: int = 3600
     fixed: dict = field(default_factory=dict)
     presets: dict = field(default_factory=dict)
@@ -295,10 +296,12 @@ def load_experiment(name: str, experiments_dir=None, root=None) -> Experiment:
         deps[key] = list(v)
     for pn, pr in presets.items(): errs += _check_preset(pn, pr, where)
     timeout = raw.get('timeout', 3600)
+    keep = raw.get('keep_checkpoints', 'final')
+    if keep not in ('all', 'final'): errs.append(f"{where}: keep_checkpoints must be 'all' or 'final', got {keep!r}")
     if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0: errs.append(f"{where}: timeout must be a positive integer (seconds)")
     if errs: raise ExperimentError(errs)
     return Experiment(name=path.stem, template=(root / tpl).resolve(), root=root, description=raw.get('description') or '',
-                      figures=[(root / str(f)).resolve() for f in figs], needs=deps['needs'], sources=deps['sources'], timeout=timeout,
+                      figures=[(root / str(f)).resolve() for f in figs], needs=deps['needs'], sources=deps['sources'], keep_checkpoints=keep, timeout=timeout,
                       fixed=dict(raw.get('fixed') or {}), presets={k: dict(v or {}) for k, v in presets.items()}, path=path)
 
 def order_experiments(exps: list[Experiment], known=None) -> list[Experiment]:
@@ -344,6 +347,7 @@ class RunSpec:
     params: dict                   # full parameters (defaults included), without out_dir
     inject: dict                   # what papermill injects (everything set explicitly), without out_dir
     timeout: int = 3600
+    keep_checkpoints: str = 'all'  # after completion: 'final' prunes every checkpoint but the last
     @property
     def name(self) -> str: return Path(self.run_dir).name
 
@@ -404,7 +408,7 @@ def expand(exp: Experiment, preset: str | None, runs_root=None, overrides: dict 
         if h in seen: continue
         seen.add(h)
         specs.append(RunSpec(exp.name, pname, label, h, str(runs_root / exp.name / pname / f'{label}-{h}'),
-                             str(exp.template), str(exp.root), params, inject, exp.timeout))
+                             str(exp.template), str(exp.root), params, inject, exp.timeout, exp.keep_checkpoints))
     if errs and validate: raise ExperimentError(errs)
     return specs
 
@@ -534,8 +538,11 @@ def execute_run(spec: RunSpec, threads: int | None = None, log_output: bool = Tr
             try: atomic_write(d / FAILED, f"{err[0]}\n\n{err[1]}".rstrip() + '\n')
             except OSError: pass                        # a full disk may refuse even the marker; the result says it
             return res('failed', secs, err[0])
+        pruned = 0
+        if spec.keep_checkpoints == 'final' and (ck := Run(d).checkpoints): pruned = Run(d).prune_checkpoints(keep=[max(ck)])
         done = dict(start=start, end=_now(), seconds=round(secs, 3), hostname=socket.gethostname(),
-                    experiment=spec.experiment, preset=spec.preset, hash=spec.hash, factdyn_version=factdyn.__version__)
+                    experiment=spec.experiment, preset=spec.preset, hash=spec.hash, factdyn_version=factdyn.__version__,
+                    checkpoints_pruned=pruned)
         atomic_write(d / DONE, json.dumps(done, indent=1))
         return res('done', secs)
     finally: os.close(fd)
@@ -728,6 +735,7 @@ def reuse_identical(spec: RunSpec):
     for d in sorted(here.parent.parent.parent.glob(f'*/{spec.preset}/*-{spec.hash}')):
         src = Run(d)
         if d == here or not src.complete or src.params != spec.params or src.done.get('hash') != spec.hash: continue
+        if spec.keep_checkpoints == 'all' and src.done.get('checkpoints_pruned'): continue     # it lacks checkpoints we need
         tmp = here.with_name(f'.{here.name}.reuse{os.getpid()}')
         shutil.rmtree(tmp, ignore_errors=True)
         def link(a, b):
@@ -869,6 +877,11 @@ def _say_figure(fr, i, n, progress):
     msg = {'done': f"...done ({fr.seconds:.1f}s)", 'skipped': f"skipped: {fr.error}"}.get(fr.status, f"FAILED: {fr.error}")
     print(f"[figure {i}/{n}] {fr.experiment} {fr.label} {msg}", flush=True)
 
+def _md(df: pd.DataFrame) -> str:
+    "A DataFrame as a Markdown table."
+    rows = [list(map(str, df.columns)), ['---'] * len(df.columns)] + [[str(v) for v in r] for r in df.itertuples(index=False)]
+    return ''.join('| ' + ' | '.join(r) + ' |\n' for r in rows)
+
 def figures(preset: str, only=None, root=None, store=None, figures_dir=None, runs_root=None, experiments_dir=None,
             log_output: bool = True, progress: bool = True) -> Report:
     "Every figure notebook of every experiment (or `only`), from the results store alone."
@@ -885,6 +898,10 @@ def figures(preset: str, only=None, root=None, store=None, figures_dir=None, run
             fd = figures_dir if figures_dir is not None else default_fig_dir(preset, e.root)
             fr = run_figure(e, preset, f, store, fd, runs_root, log_output)
         rep.figures.append(fr); _say_figure(fr, i, len(todo), progress)
+    if len(t := timings(store, preset)) and not only:
+        fd = Path(figures_dir) if figures_dir is not None else default_fig_dir(preset, _root(root))
+        atomic_write(fd / 'timings.md', f"Runs' own time per experiment at the `{preset}` preset, from the `DONE` markers of "
+                     f"the results store (two workers take about half of the sum).\n\n" + _md(t))
     return rep
 
 def plan(preset: str, only=None, root=None, runs_root=None, experiments_dir=None) -> list[tuple[Experiment, list[RunSpec]]]:

@@ -17,7 +17,7 @@ __all__ = ['CKPT_DIR', 'PARAMS', 'METRICS', 'SUMMARY', 'CONFIG', 'DONE', 'FAILED
            'NOT_RESULTS', 'ckpt_path', 'checkpoints', 'latest_checkpoint', 'load_checkpoint', 'world_from_config',
            'model_from_checkpoint', 'DiskFullError', 'fault_point', 'atomic_write', 'write_json', 'save_checkpoint',
            'verify_checkpoint', 'resume_checkpoint', 'Run', 'result_files', 'export_run', 'results_runs', 'collect',
-           'collect_summaries', 'wall_time', 'FigureInputs', 'figure_inputs', 'find_root', 'find_run']
+           'collect_summaries', 'wall_time', 'FigureInputs', 'figure_inputs', 'find_root', 'find_run', 'timings']
 
 # %% ../nbs/12_runs.ipynb #1c99968e
 CKPT_DIR = 'ckpt'
@@ -330,3 +330,16 @@ def find_run(spec: str, store=None) -> Run:
         if runs: return runs[0]
         raise FileNotFoundError(f"no completed run of {spec!r} in {store}: run `factdyn sweep {parts[0]} --preset {parts[1]}` first")
     raise FileNotFoundError(f"{spec!r} is neither a checkpoint, a run folder nor 'experiment/preset'")
+
+# %% ../nbs/12_runs.ipynb #01e43818
+def timings(store, preset: str) -> pd.DataFrame:
+    "Per experiment with results in `store` for `preset`: runs, reused runs, runs' own minutes and hosts, from the `DONE` markers."
+    rows = []
+    for e in sorted(p.name for p in Path(store).iterdir() if (p / preset).is_dir()) if Path(store).is_dir() else []:
+        runs = results_runs(e, preset, store, check=False)
+        if not runs: continue
+        own = [r for r in runs if 'reused_from' not in r.done]
+        rows.append(dict(experiment=e, runs=len(runs), reused=len(runs) - len(own),
+                         run_minutes=round(sum(r.done.get('seconds', 0.0) for r in own) / 60, 1),
+                         hosts=', '.join(sorted({r.done.get('hostname', '?') for r in own}))))
+    return pd.DataFrame(rows, columns=['experiment', 'runs', 'reused', 'run_minutes', 'hosts'])

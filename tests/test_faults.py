@@ -148,3 +148,12 @@ def test_damaged_results_are_reported_never_plotted(tmp_path):
     with pytest.warns(UserWarning, match='is damaged and left out'):
         with pytest.raises(FileNotFoundError, match='no completed runs of toy/smoke'):
             R.figure_inputs('toy', 'smoke', res, tmp_path / 'figs')
+
+
+def test_checkpoints_pruned_unless_another_experiment_reads_them(tmp_path):
+    "`keep_checkpoints: final` (positions) keeps the last checkpoint only; phases (read by patching) keeps them all."
+    spec = E.expand(E.load_experiment('positions', root=ROOT), 'smoke', tmp_path / 'runs')[0]
+    assert spec.keep_checkpoints == 'final' and E.sweep([spec], log_output=False, progress=False).ok
+    run = R.Run(Path(spec.run_dir))
+    assert list(run.checkpoints) == [40] and run.done['checkpoints_pruned'] == 2
+    assert E.expand(E.load_experiment('phases', root=ROOT), 'smoke')[0].keep_checkpoints == 'all'

@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt
 from factdyn.data import World, WorldConfig
 from factdyn.train import TrainConfig, train, default_model_config
 from factdyn.finetune import finetune, load_pretrained
+from factdyn.runs import atomic_write, write_json
 from factdyn.analysis import pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
@@ -78,7 +79,7 @@ else:
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, schedule="constant", seed=seed, n_eval=n_eval,
                  n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints if attention else 0)
 res, att = finetune(model, world, tc, ft_pool, old_pool, replay_weight, out_dir=out_dir, attention=attention, device=dev)
-if att is not None: att.to_csv(Path(out_dir, "attention.csv"), index=False)
+if att is not None: atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
 wall = time.time() - t0
 
 # %% [markdown]
@@ -97,7 +98,7 @@ summary = dict(baseline=res.baseline, n_pool=int(len(ft_pool)), n_old=int(len(ol
                final_old_loss=float(log.old_loss.iloc[-1]), final_old_acc=float(log.old_acc.iloc[-1]),
                final_new_loss=float(log.new_loss.iloc[-1]), final_new_acc=float(log.new_acc.iloc[-1]),
                new_share=float(len(ft_pool) / (len(ft_pool) + replay_weight * len(old_pool))), seconds=wall)
-Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
+write_json(Path(out_dir, "summary.json"), summary)
 summary
 
 # %%
@@ -107,4 +108,4 @@ for col, ls in (("old", "-"), ("new", "--")):
 ax[0].axhline(res.baseline, color="grey", lw=1); ax[0].set_yscale("log")
 for a in ax: a.set_xscale("symlog", linthresh=10); a.set_xlabel("fine-tuning step"); a.legend()
 ax[0].set_ylabel("attribute loss"); ax[1].set_ylabel("accuracy")
-fig.tight_layout(); fig.savefig(Path(out_dir, "finetune.png"), dpi=100)
+fig.tight_layout(); atomic_write(Path(out_dir, "finetune.png"), fig, lambda f, tmp: f.savefig(tmp, format="png", dpi=100))

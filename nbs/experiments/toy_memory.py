@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from factdyn.toymemory import make_task, pretrain, toy_finetune, run_key, run_summary
+from factdyn.runs import atomic_write, write_json
 
 # %% tags=["parameters"]
 out_dir: str = ""  # folder for metrics.csv and summary.json (empty: a new temporary folder)
@@ -92,12 +93,12 @@ wall = time.time() - t0
 # %%
 cols = ["phase", "n_new", "replay_weight", "step", "old_loss", "old_acc", "new_loss", "new_acc", "lr", "train_loss"]
 metrics = pd.concat(logs, ignore_index=True)[cols]
-metrics.to_csv(Path(out_dir, "metrics.csv"), index=False)
+atomic_write(Path(out_dir, "metrics.csv"), metrics.to_csv(index=False))
 summary = dict(baseline=task.baseline, pretrain_final_old_loss=float(pre_log.old_loss.iloc[-1]),
                pretrain_final_old_acc=float(pre_log.old_acc.iloc[-1]),
                pretrain_final_new_loss=float(pre_log.new_loss.iloc[-1]),
                pretrain_final_new_acc=float(pre_log.new_acc.iloc[-1]),
                **summary, seconds_pretrain=t_pre, seconds=wall)
-Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
+write_json(Path(out_dir, "summary.json"), summary)
 assert {"step", "phase", "old_loss", "new_loss"} <= set(metrics.columns) and len(metrics)
 print(f"wrote {out_dir}: {len(metrics)} metric rows, {len(summary)} summary values, {wall:.1f}s")

@@ -147,4 +147,4 @@ if order_probe:
 
 # %%
 fig = plot_phases(log, base, title=f"{n_individuals} individuals, {steps} steps")
-fig.savefig(Path(out_dir, "phases.png"), dpi=110, bbox_inches="tight")
+atomic_write(Path(out_dir, "phases.png"), fig, lambda f, tmp: f.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
