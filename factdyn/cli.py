@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 from .engine import (ExperimentError, load_experiment, list_experiments, expand, n_runs, sweep, plan, reproduce,
-                            figures, import_results, default_results_root, status, run_state, parse_value, configure_logging, find_root)
+                            figures, import_results, default_results_root, default_fig_dir, status, run_state, parse_value, configure_logging, find_root)
 
 # %% auto #0
 __all__ = ['build_parser', 'main']
@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument('--figures-dir', metavar='DIR', help='where figures go (default as for reproduce)')
     fg.add_argument('-q', '--quiet', action='store_true', help='accepted for symmetry with reproduce (figures print one line each)')
     fg.add_argument('-v', '--verbose', action='store_true', help="stream the kernels' output to stderr")
+    cl = sub.add_parser('claims', parents=[where], help="evaluate the claims ledger (claims.yaml) on the results store",
+                        description='Evaluate every claim of claims.yaml on the results store and write claims.md and '
+                        'claims.json beside the figures (also done by a full `factdyn figures`).')
+    cl.add_argument('--preset', metavar='P', default='cpu', help='preset whose results are judged (default: cpu)')
+    cl.add_argument('--figures-dir', metavar='DIR', help='where claims.md and claims.json go (default as for reproduce)')
     rs = sub.add_parser('results', parents=[where], help='manage the results store',
                         description='`results import`: export every complete run of the local run store to the results store.')
     rs.add_argument('action', choices=['import'], help='import: copy the small files of every complete local run')
@@ -162,6 +167,14 @@ def _cmd_figures(a) -> int:
     return _finish(figures(a.preset, _only(a), store=a.results_root, figures_dir=a.figures_dir, runs_root=a.runs_root,
                            experiments_dir=a.experiments_dir, log_output=a.verbose))
 
+def _cmd_claims(a) -> int:
+    from factdyn.claims import load_claims, evaluate_claims, write_ledger
+    root = find_root()
+    df = evaluate_claims(load_claims(root / 'claims.yaml'), a.results_root or default_results_root(), a.preset)
+    md, _ = write_ledger(df, a.figures_dir or default_fig_dir(a.preset), a.preset)
+    print(md.read_text().split('\n')[0]); print(f"written: {md}")
+    return 1 if (df.verdict == 'error').any() else 0
+
 def _cmd_results(a) -> int:
     out = import_results(runs_root=a.runs_root, results_root=a.results_root, only=_only(a))
     print(f"exported {len(out)} complete run(s) to the results store")
@@ -192,7 +205,7 @@ def main(argv=None) -> int:
     try:
         find_root()
         cmds = dict(list=_cmd_list, run=_cmd_run, sweep=_cmd_sweep, status=_cmd_status, reproduce=_cmd_reproduce,
-                    figures=_cmd_figures, results=_cmd_results)
+                    figures=_cmd_figures, results=_cmd_results, claims=_cmd_claims)
         return cmds[a.command](a)
     except ExperimentError as e: return _err(str(e))
     except KeyboardInterrupt:

@@ -898,8 +898,12 @@ def figures(preset: str, only=None, root=None, store=None, figures_dir=None, run
             fd = figures_dir if figures_dir is not None else default_fig_dir(preset, e.root)
             fr = run_figure(e, preset, f, store, fd, runs_root, log_output)
         rep.figures.append(fr); _say_figure(fr, i, len(todo), progress)
-    if len(t := timings(store, preset)) and not only:
+    if not only:
         fd = Path(figures_dir) if figures_dir is not None else default_fig_dir(preset, _root(root))
+        if (ledger := _root(root) / 'claims.yaml').exists():
+            from factdyn.claims import load_claims, evaluate_claims, write_ledger
+            write_ledger(evaluate_claims(load_claims(ledger), store, preset), fd, preset)
+    if len(t := timings(store, preset)) and not only:
         atomic_write(fd / 'timings.md', f"Runs' own time per experiment at the `{preset}` preset, from the `DONE` markers of "
                      f"the results store (two workers take about half of the sum).\n\n" + _md(t))
     return rep

@@ -213,12 +213,12 @@ def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
 
     runs, figs, res = tmp_path / 'runs', tmp_path / 'figs', tmp_path / 'results'
     code, out, err = cli(capsys, 'reproduce', '--preset', 'smoke', '--experiments-dir', EXPS, '--runs-root', runs,
-                         '--figures-dir', figs, '--results-root', res)
+                         '--figures-dir', figs, '--results-root', res, '--verbose')
     assert code == 0, err
     lines = [l for l in out.splitlines() if l.startswith('[')]
     assert [l.split(' ...')[0] for l in lines if '...done' in l] == ['[1/3] toy seed=0', '[2/3] toy seed=1', '[figure 1/1] toy figure',
                                                                      '[3/3] other run']   # figures right after their experiment
-    assert 'step 2/2 loss' in err                                       # the kernels' output streams to stderr
+    assert 'step 2/2 loss' in err                                       # --verbose: the kernels' output streams to stderr
     csv = (figs / 'toy_smoke.csv').read_text().splitlines()
     assert csv[0] == 'seed,loss' and len(csv) == 3
     assert (runs / 'toy' / 'smoke' / '_figures' / 'figure.ipynb').exists()

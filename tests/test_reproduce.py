@@ -4,6 +4,7 @@ from pathlib import Path
 import yaml
 from factdyn.engine import list_experiments, load_experiment
 from factdyn.runs import collect_summaries
+from factdyn.claims import load_claims, evaluate_claims, VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,3 +28,10 @@ def test_reproduce_smoke_end_to_end(tmp_path):
     ours = json.loads((figs / 'phases.json').read_text())
     assert ours['baseline'] > 5 and ours['final_loss'] > 0
     assert '| final accuracy |' in (figs / 'phases_summary.md').read_text()
+
+    # the claims ledger evaluates on these results without an error, every experiment it reads has results
+    df = evaluate_claims(load_claims(ROOT / 'claims.yaml'), res, 'smoke')
+    assert set(df.verdict) <= set(VERDICTS)
+    assert not (df.verdict == 'error').any(), df[df.verdict == 'error'][['id', 'ours']].to_string()
+    assert (df.verdict != 'not run').all()
+    assert (df[df.experiment.isna()].verdict == 'not attempted').all()
