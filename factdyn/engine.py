@@ -698,7 +698,9 @@ def sweep(specs: list[RunSpec], workers: int = 1, scheduler=None, threads: int |
         if results_root is not None and is_complete(s.run_dir):
             if (c := compare_results(s.run_dir, results_root)) is not None: comparisons.append(c)
             export_run(s.run_dir, results_root)
-        if r.status == 'done': say(s, f"...done ({r.seconds:.1f}s)")
+        if r.status == 'done':
+            say(s, f"...done ({r.seconds:.1f}s)")
+            for w in Run(Path(s.run_dir)).warnings_since(r.seconds): say(s, f"  warning: {w}")
         elif r.status == 'skipped': say(s, "skipped (complete)")
         elif r.status == 'reused': say(s, f"reused: the identical run {r.error} (same template and parameters)")
         else: say(s, f"FAILED: {r.error}")

@@ -13,16 +13,18 @@ from .data import World, WorldConfig
 from .model import ModelConfig, Transformer
 
 # %% auto #0
-__all__ = ['CKPT_DIR', 'PARAMS', 'METRICS', 'SUMMARY', 'CONFIG', 'DONE', 'FAILED', 'PROGRESS', 'TRAIN_LOG', 'RESULT_SUFFIXES',
-           'NOT_RESULTS', 'ckpt_path', 'checkpoints', 'latest_checkpoint', 'load_checkpoint', 'world_from_config',
-           'model_from_checkpoint', 'DiskFullError', 'fault_point', 'atomic_write', 'write_json', 'save_checkpoint',
-           'verify_checkpoint', 'resume_checkpoint', 'Run', 'result_files', 'export_run', 'results_runs', 'collect',
-           'collect_summaries', 'wall_time', 'FigureInputs', 'figure_inputs', 'find_root', 'find_run', 'timings']
+__all__ = ['CKPT_DIR', 'PARAMS', 'METRICS', 'SUMMARY', 'CONFIG', 'DONE', 'FAILED', 'PROGRESS', 'TRAIN_LOG', 'WARNINGS_LOG',
+           'RESULT_SUFFIXES', 'NOT_RESULTS', 'ckpt_path', 'checkpoints', 'latest_checkpoint', 'load_checkpoint',
+           'world_from_config', 'model_from_checkpoint', 'DiskFullError', 'fault_point', 'atomic_write', 'write_json',
+           'save_checkpoint', 'verify_checkpoint', 'resume_checkpoint', 'run_warning', 'Run', 'result_files',
+           'export_run', 'results_runs', 'collect', 'collect_summaries', 'wall_time', 'FigureInputs', 'figure_inputs',
+           'find_root', 'find_run', 'timings']
 
 # %% ../nbs/12_runs.ipynb #1c99968e
 CKPT_DIR = 'ckpt'
 PARAMS, METRICS, SUMMARY, CONFIG, DONE, FAILED = 'params.json', 'metrics.csv', 'summary.json', 'config.json', 'DONE', 'FAILED'
 PROGRESS, TRAIN_LOG = 'progress.json', 'train.log'    # where a running run is (for progress bars); its step log
+WARNINGS_LOG = 'warnings.log'                          # what went wrong and was repaired (the engine prints it)
 RESULT_SUFFIXES = ('.json', '.csv', '.md')       # the small files the results store keeps
 NOT_RESULTS = {CONFIG, PROGRESS}                  # machine-specific or transient: stays in runs/
 
@@ -140,10 +142,15 @@ def resume_checkpoint(run_dir, map_location='cpu') -> dict | None:
         dest = Path(run_dir) / CKPT_DIR / 'damaged'; dest.mkdir(exist_ok=True)
         for f in (p, _digest_path(p)):
             if f.exists(): os.replace(f, dest / f.name)
-        warnings.warn(f"checkpoint {p} is damaged ({problem}); moved to {dest}", stacklevel=2)
+        run_warning(run_dir, f"checkpoint {p} is damaged ({problem}); moved to {dest}")
         damaged.append(p)
-    if damaged: warnings.warn(f"no usable checkpoint in {Path(run_dir) / CKPT_DIR}: the run restarts from step 0", stacklevel=2)
+    if damaged: run_warning(run_dir, f"no usable checkpoint in {Path(run_dir) / CKPT_DIR}: the run restarts from step 0")
     return None
+
+def run_warning(run_dir, msg: str):
+    "Warn, and append `msg` to the run's `warnings.log`, which the engine prints when the run ends."
+    warnings.warn(msg, stacklevel=3)
+    with open(Path(run_dir) / WARNINGS_LOG, 'a') as f: f.write(msg + '\n')
 
 # %% ../nbs/12_runs.ipynb #38ff53e0
 def _read_json(p: Path):
@@ -184,6 +191,13 @@ class Run:
     @property
     def checkpoints(self) -> dict[int, Path]: return checkpoints(self.path)
 
+    def warnings_since(self, seconds: float) -> list[str]:
+        "The lines of `warnings.log` if it was written in the last `seconds` (+ 5 s), else none."
+        import time
+        p = self.path / WARNINGS_LOG
+        if not p.exists() or p.stat().st_mtime < time.time() - seconds - 5: return []
+        return p.read_text().splitlines()
+
     def problems(self) -> list[str]:
         "What is unreadable among the run's small files (empty for a sound run)."
         out = []
@@ -203,6 +217,9 @@ class Run:
         if not ck: raise FileNotFoundError(f"{self.path} has no checkpoints (results keep none: retrain the run)")
         if step is None: step = max(ck)
         if step not in ck: raise KeyError(f"{self.path}: no checkpoint at step {step} (steps: {list(ck)})")
+        if (bad := verify_checkpoint(ck[step])) is not None:
+            raise ValueError(f"checkpoint {ck[step]} is damaged ({bad}): delete {self.path / DONE} and run it again "
+                             "(the run resumes from its newest sound checkpoint)")
         state = load_checkpoint(ck[step], map_location)
         return world_from_config(state['config']), model_from_checkpoint(state), state
 

@@ -16,7 +16,7 @@ from .data import World, WorldConfig, UniformSampler, Batch, batch_rng, baseline
 from .model import ModelConfig, Transformer, hooks, pattern_replacer, _hooked
 from .metrics import value_stats, summarize, cat_stats, plateau_bounds, roc_auc
 from .runs import (atomic_write, save_checkpoint, resume_checkpoint, latest_checkpoint, load_checkpoint,
-                          model_from_checkpoint, fault_point, write_json, METRICS, CONFIG, PROGRESS, TRAIN_LOG)
+                          model_from_checkpoint, fault_point, write_json, run_warning, METRICS, CONFIG, PROGRESS, TRAIN_LOG)
 
 # %% auto #0
 __all__ = ['TrainConfig', 'eval_steps', 'make_eval_sets', 'evaluate', 'make_optimizer', 'default_model_config', 'to_device',
@@ -206,8 +206,8 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         if state is not None:
             try: old = pd.read_csv(out / METRICS); assert 'step' in old and not old.step.isna().any()
             except Exception:
-                warnings.warn(f"{out / METRICS} is missing or damaged: the evaluations before step {state['step']} are "
-                              "lost, so the run restarts from step 0")
+                run_warning(out, f"{out / METRICS} is missing or damaged: the evaluations before step {state['step']} "
+                                 "are lost, so the run restarts from step 0")
                 state = None
         if state is not None:
             if state['config']['world_hash'] != config['world_hash'] or state['config']['train'] != config['train']:
