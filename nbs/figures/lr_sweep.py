@@ -62,7 +62,7 @@ ax.errorbar(agg.lr, agg.loss, yerr=[agg.loss - agg.loss_lo, agg.loss_hi - agg.lo
 ax.scatter(S.lr, S.final_seen_loss, color="C0", alpha=0.35, s=12, label="one seed")
 draw_baseline(ax, base)
 ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("peak learning rate"); ax.set_ylabel("attribute loss (nats)")
-ax.set_title("final held-out loss"); ax.legend(loc="best")
+ax.set_title("final held-out loss"); ax.legend(loc="upper right")
 ax = axes[1]
 ok = agg.end.notna()
 ax.errorbar(agg.lr[ok], agg.end[ok], yerr=[(agg.end - agg.end_lo)[ok], (agg.end_hi - agg.end)[ok]], fmt="o-", color="C2", capsize=3,
@@ -70,6 +70,8 @@ ax.errorbar(agg.lr[ok], agg.end[ok], yerr=[(agg.end - agg.end_lo)[ok], (agg.end_
 if not ok.any(): ax.text(0.5, 0.5, "no run left the plateau", transform=ax.transAxes, ha="center")
 ax.set_xscale("log"); ax.set_xlabel("peak learning rate"); ax.set_ylabel("step"); ax.set_title("plateau end")
 if ok.any(): ax.legend(loc="best")
+for ax in axes:                                   # the swept rates as ticks: log-axis minor labels would overlap
+    ax.set_xticks(agg.lr, [f"{x:g}" for x in agg.lr]); ax.minorticks_off()
 tie_txt = f" (ties within the seed range: {', '.join(f'{x:g}' for x in ties)})" if ties else ""
 fig.suptitle(f"Best peak learning rate {best.lr:g}: final loss {best.loss:.3g} nats{tie_txt}")
 save_figure(fig, fi.fig_dir / "lr_sweep.png")
