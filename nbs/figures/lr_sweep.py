@@ -61,7 +61,8 @@ ax.errorbar(agg.lr, agg.loss, yerr=[agg.loss - agg.loss_lo, agg.loss_hi - agg.lo
             label="mean (seed range)")
 ax.scatter(S.lr, S.final_seen_loss, color="C0", alpha=0.35, s=12, label="one seed")
 draw_baseline(ax, base)
-ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("peak learning rate"); ax.set_ylabel("attribute loss (nats)")
+ax.set_xscale("log"); ax.set_xlabel("peak learning rate"); ax.set_ylabel("attribute loss (nats)")
+if S.final_seen_loss.max() / S.final_seen_loss.min() > 10: ax.set_yscale("log")      # a log axis needs a decade to show ticks
 ax.set_title("final held-out loss"); ax.legend(loc="upper right")
 ax = axes[1]
 ok = agg.end.notna()
@@ -71,6 +72,7 @@ if not ok.any(): ax.text(0.5, 0.5, "no run left the plateau", transform=ax.trans
 ax.set_xscale("log"); ax.set_xlabel("peak learning rate"); ax.set_ylabel("step"); ax.set_title("plateau end")
 if ok.any(): ax.legend(loc="best")
 for ax in axes:                                   # the swept rates as ticks: log-axis minor labels would overlap
+    ax.set_xlim(agg.lr.min() / 1.5, agg.lr.max() * 1.5)
     ax.set_xticks(agg.lr, [f"{x:g}" for x in agg.lr]); ax.minorticks_off()
 tie_txt = f" (ties within the seed range: {', '.join(f'{x:g}' for x in ties)})" if ties else ""
 fig.suptitle(f"Best peak learning rate {best.lr:g}: final loss {best.loss:.3g} nats{tie_txt}")
