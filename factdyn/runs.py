@@ -200,15 +200,18 @@ class Run:
 
     def problems(self) -> list[str]:
         "What is unreadable among the run's small files (empty for a sound run)."
-        out = []
+        out, truncated, metrics = [], [], None
         for f in result_files(self.path) if self.path.is_dir() else []:
-            try: pd.read_csv(f) if f.suffix == '.csv' else json.loads(f.read_text()) if f.suffix == '.json' or f.name == DONE else None
+            try:
+                if f.suffix == '.csv':
+                    if f.stat().st_size and not f.read_bytes().endswith(b'\n'): truncated.append(f"{f.name}: truncated (no final newline)")
+                    df = pd.read_csv(f)
+                    if f.name == METRICS: metrics = df
+                elif f.suffix == '.json' or f.name == DONE: json.loads(f.read_text())
             except Exception as e: out.append(f"{f.name}: {type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ''}")
-        out += [f"{f.name}: truncated (no final newline)" for f in result_files(self.path) if f.suffix == '.csv'
-                and f.stat().st_size and not f.read_bytes().endswith(b'\n')] if self.path.is_dir() else []
-        if (self.path / METRICS).exists() and not out:
-            m = pd.read_csv(self.path / METRICS)
-            if 'step' not in m or m.step.isna().any(): out.append(f"{METRICS}: no complete step column")
+        out += truncated
+        if metrics is not None and not out and ('step' not in metrics or metrics.step.isna().any()):
+            out.append(f"{METRICS}: no complete step column")
         return out
 
     def load(self, step: int | None = None, map_location='cpu') -> tuple:
