@@ -19,7 +19,7 @@ from .figstyle import figure, draw_baseline, shade_plateau, SEEN, UNSEEN, write_
 # %% auto #0
 __all__ = ['pick_device', 'set_threads_from_env', 'plain_log_ticks', 'suptitle', 'plot_seeds', 'figure_legend', 'plot_phases',
            'fit_power_law', 'fmt', 'md_table', 'seed_stats', 'fmt_seeds', 'fmt_range', 'seed_rows', 'plateau_text',
-           'maybe_power_law', 'json_ready', 'write_summary']
+           'maybe_power_law', 'json_ready', 'write_summary', 'bootstrap_power_law']
 
 # %% ../nbs/06_analysis.ipynb #48118204
 def pick_device(device: str = 'cpu') -> str:
@@ -201,3 +201,18 @@ def write_summary(fig_dir, name: str, table: str, data) -> tuple[Path, Path]:
     "`<name>_summary.md` (the markdown `table`) and `<name>.json` (`data` through `json_ready`) in `fig_dir`, atomically."
     d = Path(fig_dir)
     return write_text_atomic(d / f'{name}_summary.md', table), write_json_atomic(d / f'{name}.json', json_ready(data))
+
+# %% ../nbs/06_analysis.ipynb #b8ae9de7
+def bootstrap_power_law(x, y, n: int = 2000, level: float = 0.9, seed: int = 0) -> dict | None:
+    "`maybe_power_law` on the per-x means of `y`, with `b_lo`/`b_hi`: the central `level` interval of the exponent over `n` resamples of the seeds within each x; None with fewer than two distinct x."
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    groups = [y[ok & (x == v)] for v in np.unique(x[ok])]
+    xs = np.unique(x[ok])
+    if len(xs) < 2: return None
+    fit = maybe_power_law(xs, [g.mean() for g in groups])
+    rng = np.random.default_rng(seed)
+    lx = np.log(xs)
+    bs = [np.polyfit(lx, np.log([rng.choice(g, len(g)).mean() for g in groups]), 1)[0] for _ in range(n)]
+    lo, hi = np.quantile(bs, [(1 - level) / 2, (1 + level) / 2])
+    return dict(fit, b_lo=float(lo), b_hi=float(hi), level=level, seeds=[len(g) for g in groups])

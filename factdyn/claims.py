@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import yaml
 from .runs import collect, collect_summaries, results_runs, atomic_write, write_json
+from .analysis import bootstrap_power_law
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'overlap', 'evaluate_claims',
-           'write_ledger']
+__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'boot', 'overlap',
+           'evaluate_claims', 'write_ledger']
 
 # %% ../nbs/13_claims.ipynb #1c99968e
 VERDICTS = ('reproduced', 'partly', 'not reproduced', 'not decided', 'not run', 'not attempted', 'error')
@@ -65,6 +66,10 @@ def corr(x, y):
     if len(d) < 2 or d.x.nunique() < 2 or d.y.nunique() < 2: return None
     return float(d.x.rank().corr(d.y.rank()))
 
+def boot(x, y) -> dict:
+    "`factdyn.analysis.bootstrap_power_law` of y on x (exponent `b` of the per-x means, `b_lo`/`b_hi` its 90% interval over seeds); {'b': None} with fewer than 2 distinct x."
+    return bootstrap_power_law(pd.to_numeric(pd.Series(list(x)), errors='coerce'), pd.to_numeric(pd.Series(list(y)), errors='coerce')) or {'b': None}
+
 def overlap(a, b) -> bool:
     "Whether the ranges of `a` and `b` overlap: a difference inside the seed spread is a tie."
     return lo(a) <= hi(b) and lo(b) <= hi(a)
@@ -85,7 +90,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
             return pd.concat(fr, ignore_index=True) if fr else pd.DataFrame()
         ns = dict(S=collect_summaries(c.experiment, preset, store), M=collect(c.experiment, preset, store), T=T,
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
-                  overlap=overlap, np=np, pd=pd)
+                  overlap=overlap, boot=boot, np=np, pd=pd)
         try:
             value = eval(c.value, ns)
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue

@@ -44,6 +44,7 @@ class TrainConfig:
     n_checkpoints: int = 0           # checkpoints besides the final one (0: final only)
     shuffle: bool = True             # random sentence order (the paper's shuffle_templates)
     n_templates: int = 0             # training templates per individual (0: all n_train_templates)
+    stop_below: float = 0.0          # end at the first evaluation with seen held-out loss < stop_below x baseline (0: never)
 
     def __post_init__(self):
         def need(ok, msg):
@@ -62,6 +63,7 @@ class TrainConfig:
         need(self.n_evals >= 1 and self.n_dense >= 0 and 0 < self.dense_frac <= 1, "bad evaluation schedule")
         need(self.n_checkpoints >= 0, "n_checkpoints must be >= 0")
         need(self.n_templates >= 0, f"n_templates must be >= 0, got {self.n_templates}")
+        need(self.stop_below >= 0, f"stop_below must be >= 0, got {self.stop_below}")
 
     def lr_at(self, step: int) -> float:
         "Learning rate used for the update of step `step` (0-based)."
@@ -210,7 +212,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
                                  "are lost, so the run restarts from step 0")
                 state = None
         if state is not None:
-            if state['config']['world_hash'] != config['world_hash'] or state['config']['train'] != config['train']:
+            if state['config']['world_hash'] != config['world_hash'] or {**asdict(TrainConfig(steps=tc.steps)), **state['config']['train']} != config['train']:
                 raise ValueError(f"the checkpoint of step {state['step']} in {out} belongs to a different run (world or "
                                  "training config differs); use another out_dir or resume=False")
             model.load_state_dict(state['model']); opt.load_state_dict(state['optim'])
@@ -261,7 +263,11 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
 
     if start == 0 and 0 in evals and not rows: log_eval(0)      # (a run resumed from its step-0 checkpoint has it)
     if start == 0 and 0 in ckpts: save(0)
-    for step in range(start, end):
+    base = baseline_loss(world.cfg)
+    def left():
+        "The run's goal is met: the last evaluation is below `stop_below` x baseline."
+        return tc.stop_below > 0 and bool(rows) and rows[-1].get('seen_loss', math.inf) < tc.stop_below * base
+    for step in range(start, end if not left() else start):
         fault_point('step')
         if reset_optimizer_at is not None and step == reset_optimizer_at: opt = make_optimizer(model, tc)
         rng = batch_rng(tc.seed, step)
@@ -275,5 +281,6 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         done = step + 1
         if done in evals: log_eval(done); loss_sum.zero_(); run_n = 0
         else: report(done)
-        if done in ckpts: save(done)
+        if done in ckpts or (done in evals and left()): save(done)
+        if done in evals and left(): break
     return TrainResult(model, pd.DataFrame(rows), world, baseline_loss(world.cfg))

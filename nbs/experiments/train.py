@@ -69,6 +69,7 @@ n_eval: int = 128  # biographies per evaluation set [1, ]
 n_evals: int = 20  # evenly spaced evaluations [1, ]
 n_dense: int = 5  # extra evaluations in the first eighth of training [0, ]
 n_checkpoints: int = 0  # checkpoints besides the final one [0, ]
+stop_below: float = 0.0  # end at the first evaluation with held-out seen loss below this fraction of the baseline (0: run every step) [0.0, ]
 attn_probe: int = 0  # biographies of the per-head attention probe run on every checkpoint (0: none) [0, ]
 order_probe: bool = False  # final model on held-out/training templates in random/fixed order (probe.json)
 device: str = "cpu"  # where to train {cpu|cuda|auto}
@@ -83,7 +84,7 @@ wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed)
 world = World(WorldConfig.paper(**wkw) if pools == "paper" else WorldConfig(**wkw))
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
                  seed=seed, n_eval=n_eval, n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints,
-                 shuffle=shuffle, n_templates=n_templates)
+                 shuffle=shuffle, n_templates=n_templates, stop_below=stop_below)
 mc = default_model_config(world, n_layer=n_layer, n_head=n_head, d_model=d_model, d_mlp=d_mlp, pos=pos)
 print(world)
 print(mc)
@@ -112,7 +113,7 @@ summary = dict(baseline=base, plateau_start=start, plateau_end=end,
                final_unseen_loss=float(log.unseen_loss.iloc[-1]) if "unseen_loss" in log else None,
                final_unseen_acc=float(log.unseen_acc.iloc[-1]) if "unseen_acc" in log else None,
                non_embedding_params=res.model.num_params(), world_hash=world.content_hash(),
-               seconds=wall, seconds_per_step=wall / steps, device=str(dev), sampler=repr(samp),
+               steps_run=int(log.step.iloc[-1]), seconds=wall, seconds_per_step=wall / max(1, int(log.step.iloc[-1])), device=str(dev), sampler=repr(samp),
                switch_step=getattr(samp, 'switch_step', getattr(samp, 'warmup_steps', None)),
                final_auc_maxprob=float(log.auc_maxprob.iloc[-1]) if "auc_maxprob" in log else None)
 write_json(Path(out_dir, "summary.json"), summary)

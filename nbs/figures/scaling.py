@@ -35,7 +35,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, use_style, draw_baseline
-from factdyn.analysis import (plot_seeds, figure_legend, suptitle, plain_log_ticks, maybe_power_law, seed_stats, seed_rows,
+from factdyn.analysis import (plot_seeds, figure_legend, suptitle, plain_log_ticks, bootstrap_power_law, seed_stats, seed_rows,
                               md_table, fmt_range, write_summary)
 
 # %% tags=["parameters"]
@@ -51,6 +51,7 @@ RULES = {"0.9 × baseline": "plateau_end", "0.8 × baseline": "plateau_end_08", 
 PAPER = dict(a=0.43, b=0.81, r2=0.998, batch=128, N_lo=4_000, N_hi=256_000, steps=16_000)
 for c in ["plateau_start", *RULES.values(), "final_seen_loss", "final_seen_acc", "baseline", "seconds"]:
     summ[c] = pd.to_numeric(summ[c], errors="coerce")            # None (not reached) -> NaN
+if "steps_run" not in summ: summ["steps_run"] = summ.steps            # runs from before stop_below ran every step
 N, B, T = summ.n_individuals.astype(float), summ.batch_size.astype(float), summ.steps.astype(float)
 base, B0 = float(summ.baseline.iloc[0]), float(B.iloc[0])
 if B.nunique() > 1: print(f"warning: batch sizes differ across runs ({sorted(B.unique())}); steps are not comparable, exposures are")
@@ -66,16 +67,17 @@ use_style()  # the project's figure style for what follows
 
 # %% [markdown]
 # ## Power-law fits
-# `maybe_power_law` fits `plateau_end = a · N^b` by least squares in log–log space (R² in log space), on every run
-# whose plateau end was found; it needs at least two distinct population sizes. The exponent of exposures per
+# `bootstrap_power_law` fits `plateau_end = a · N^b` by least squares in log–log space (R² in log space) on the
+# mean over seeds at each N (runs whose plateau end was found), with a 90% interval for the exponent from
+# resampling the seeds within each N; it needs at least two distinct population sizes. The exponent of exposures per
 # individual at plateau end is `b − 1`. The plateau length (end − start) is fitted too: phase 1 takes a roughly
 # fixed number of steps whatever N, which flattens the plateau-end curve at small N.
 
 # %%
-fits = {rule: maybe_power_law(N, summ[col]) for rule, col in RULES.items()}
-fits["plateau length (end − start), 0.9 × baseline"] = maybe_power_law(N, summ.plateau_length)
+fits = {rule: bootstrap_power_law(N, summ[col]) for rule, col in RULES.items()}
+fits["plateau length (end − start), 0.9 × baseline"] = bootstrap_power_law(N, summ.plateau_length)
 for k, f in fits.items(): print(f"{k:45s}", "no fit (fewer than two population sizes with a plateau end)" if f is None else
-                                 f"b = {f['b']:.3f}, a = {f['a']:.3g}, R² = {f['r2']:.4f}, {f['n']} runs, N {f['x_min']:.0f}–{f['x_max']:.0f}")
+                                 f"b = {f['b']:.3f} [{f['b_lo']:.3f}, {f['b_hi']:.3f}], a = {f['a']:.3g}, R² = {f['r2']:.4f}, {sum(f['seeds'])} runs, N {f['x_min']:.0f}–{f['x_max']:.0f}")
 
 def paper_steps(n, batch=B0):
     "The paper's fitted plateau end rescaled to `batch` at equal exposures per individual."
@@ -94,7 +96,7 @@ xs = np.geomspace(n_all.min() * 0.85, n_all.max() * 1.18, 50) if len(n_all) > 1 
 for (rule, col), c, m, ls in zip(list(RULES.items())[:2], ["C0", "C1"], "os", ["-", "--"]):
     f, ok, mean = fits[rule], summ[col].notna(), per_n[per_n[f"{col}_n"] > 0]
     if not ok.any(): continue
-    lab = f"end, {rule}" + ("" if f is None else f": {f['a']:.3g}·N^{f['b']:.2f} (R² {f['r2']:.3f})")
+    lab = f"end, {rule}" + ("" if f is None else f": {f['a']:.3g}·N^{f['b']:.2f} [{f['b_lo']:.2f}, {f['b_hi']:.2f}] (R² {f['r2']:.3f})")
     for a, scale in ((ax, 1), (bx, B0)):
         a.plot(N[ok], summ[col][ok] * scale / (N[ok] if a is bx else 1), m, color=c, ms=3, alpha=0.4)
         a.plot(mean.n_individuals, mean[f"{col}_mean"] * scale / (mean.n_individuals if a is bx else 1), m, color=c, label=lab)
@@ -120,7 +122,7 @@ ax.set_ylabel(f"plateau end (steps of {B0:.0f})"); bx.set_ylabel("exposures per 
 ax.set_title("plateau end in steps"); bx.set_title("plateau end in exposures per individual")
 figure_legend(fig, ncol=2)
 f9 = fits["0.9 × baseline"]
-suptitle(fig, f"Plateau end grows as N^{f9['b']:.2f} (R² {f9['r2']:.3f}) over N = {f9['x_min']:,.0f}–{f9['x_max']:,.0f}; paper: N^0.81"
+suptitle(fig, f"Plateau end grows as N^{f9['b']:.2f} [{f9['b_lo']:.2f}, {f9['b_hi']:.2f}] over N = {f9['x_min']:,.0f}–{f9['x_max']:,.0f}; paper: N^0.81"
          if f9 else f"No power law: plateau end found for {int(summ.plateau_end.notna().sum())} of {len(summ)} runs "
                     f"({summ.n_individuals.nunique()} population sizes, {int(T.max()):,} steps at most)")
 save_figure(fig, fi.fig_dir / "scaling.png")
@@ -156,7 +158,8 @@ save_figure(fig, fi.fig_dir / "scaling_curves.png")
 
 # %%
 wall, run_secs = wall_time(fi.runs)
-cell = lambda f, key, d=3: "no fit" if f is None else f"{f[key]:.3g}" if key == "a" else f"{f[key]:.{d}f}"
+cell = lambda f, key, d=3: ("no fit" if f is None else f"{f[key]:.3g}" if key == "a" else
+                           f"{f['b']:.{d}f} [{f['b_lo']:.{d}f}, {f['b_hi']:.{d}f}]" if key == "b" else f"{f[key]:.{d}f}")
 f9, f8, f5, fl = fits.values()
 not_left = summ[summ.status != "left the plateau"]
 not_left_txt = "; ".join(f"N = {int(r.n_individuals):,} (seed {r.seed}): {r.status} in {int(r.steps):,} steps" for r in not_left.itertuples()) or "none"
@@ -168,7 +171,8 @@ band = ("no fit" if f9 is None else "yes" if 0.6 <= f9["b"] <= 1.0 and f9["r2"] 
 rows = [
     dict(quantity="population sizes N", paper="4k, 8k, …, 256k (7 sizes, 64×)", ours=f"{', '.join(f'{n:,.0f}' for n in n_all)} ({n_all.max() / n_all.min():.3g}×)"),
     dict(quantity="batch / step budget / seeds per N", paper="128 / 16k for every N / 5", ours=f"{B0:.0f} / {fmt_range(T)} / {fmt_range(per_n.n_seeds)}"),
-    dict(quantity="exponent b, end at 0.9 × baseline", paper="0.81 (rule not stated)", ours=cell(f9, "b")),
+    dict(quantity="exponent b [90% interval over seeds], end at 0.9 × baseline", paper="0.81 (rule not stated)", ours=cell(f9, "b")),
+    dict(quantity="the interval includes the paper's 0.81", paper="—", ours="no fit" if f9 is None else "yes" if f9["b_lo"] <= 0.81 <= f9["b_hi"] else "no"),
     dict(quantity="prefactor a (steps), 0.9 × baseline", paper=f"0.43 at batch 128 (= {PAPER['a'] * PAPER['batch'] / B0:.3g} at batch {B0:.0f})", ours=cell(f9, "a")),
     dict(quantity="R² (log space), 0.9 × baseline", paper="0.998", ours=cell(f9, "r2", 4)),
     dict(quantity="exponent b / R², end at 0.8 × baseline", paper="—", ours=f"{cell(f8, 'b')} / {cell(f8, 'r2', 4)}"),
@@ -176,14 +180,14 @@ rows = [
     dict(quantity="exponent of plateau length (end − start)", paper="—", ours=f"{cell(fl, 'b')} / R² {cell(fl, 'r2', 4)}"),
     dict(quantity="local exponents between consecutive N (0.9 × baseline, seed means)", paper="—", ours="; ".join(local) or "—"),
     dict(quantity="exponent in 0.6–1.0 and R² ≥ 0.95 (the issue's band)", paper="yes (0.81, 0.998)", ours=band),
-    dict(quantity="runs in the 0.9 × baseline fit", paper="7", ours=f"{0 if f9 is None else f9['n']} of {len(summ)}"),
+    dict(quantity="runs in the 0.9 × baseline fit", paper="7 sizes", ours=f"{0 if f9 is None else sum(f9['seeds'])} of {len(summ)} ({0 if f9 is None else f9['n']} sizes)"),
     dict(quantity="exposures per individual at plateau end", paper="11.4 (4k) → 5.2 (256k)", ours=fmt_range(summ.exposures_end)),
-    dict(quantity="exponent of exposures at plateau end (b − 1)", paper="−0.19", ours="no fit" if f9 is None else f"{f9['b'] - 1:.3f}"),
+    dict(quantity="exponent of exposures at plateau end (b − 1)", paper="−0.19", ours="no fit" if f9 is None else f"{f9['b'] - 1:.3f} [{f9['b_lo'] - 1:.3f}, {f9['b_hi'] - 1:.3f}]"),
     dict(quantity="runs whose plateau was not found to end", paper="none shown", ours=not_left_txt),
     dict(quantity="wall time of the experiment (s)", paper="600 TPUv3 h train (5 lrs × 7 N × 5 seeds)", ours=f"{wall:,.0f} (runs' own time {run_secs:,.0f})"),
 ]
 summ["paper_exposures"] = paper_exposures(summ.n_individuals)
-per_size = seed_rows(summ, "n_individuals", {"steps": "steps", "plateau start": "plateau_start", "end 0.9×": "plateau_end",
+per_size = seed_rows(summ, "n_individuals", {"step cap": "steps", "steps run": "steps_run", "plateau start": "plateau_start", "end 0.9×": "plateau_end",
                                              "end 0.8×": "plateau_end_08", "end −0.5 nat": "plateau_end_minus05",
                                              "exposures at end (0.9×)": "exposures_end", "paper fit, exposures at this N": "paper_exposures",
                                              "final loss": "final_seen_loss", "final accuracy": "final_seen_acc"})
