@@ -24,8 +24,9 @@
 # `start = ref` freezes the attention of the run at that step; `start = init` patches from the first step.
 #
 # Steps are given by name and resolved from the reference run's plateau (its `summary.json`), snapped to the
-# nearest checkpoint: `init` (0), `early` (phase 1, half-way to the plateau start), `mid` (mid-plateau),
-# `end` (plateau end), `post` (a third of the way from the plateau end to the end of training), `final` (last step).
+# nearest checkpoint: `init` (0), `phase1` (half-way to the plateau start), `early` (a quarter into the plateau,
+# as the paper's step 500 of a plateau from ≈300 to ≈3.4k), `mid` (mid-plateau), `end` (plateau end), `post` (a third
+# of the way from the plateau end to the end of training), `final` (last step).
 # With `reference` empty the notebook first trains a tiny reference itself, so it runs top to bottom as it is.
 #
 # `stop` ends the patched run early (0: at the reference's last step). The learning-rate schedule stays the
@@ -49,8 +50,8 @@ from factdyn.analysis import pick_device, set_threads_from_env
 # %% tags=["parameters"]
 out_dir: str = ""  # folder for metrics.csv and summary.json (empty: a new temporary folder)
 reference: str = ""  # run folder or experiment/preset of the reference run (empty: train a tiny reference here)
-ref: str = "end"  # which reference checkpoint provides the attention patterns {init|early|mid|end|post|final}
-start: str = "init"  # from which step the patterns are used {init|early|mid|end|post|final}
+ref: str = "end"  # which reference checkpoint provides the attention patterns {init|phase1|early|mid|end|post|final}
+start: str = "init"  # from which step the patterns are used {init|phase1|early|mid|end|post|final}
 keep_checkpoints: bool = False  # keep the patched run's checkpoints (otherwise only the final one)
 stop: int = 0  # end the patched run at this step, 0 means the reference's last step [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
@@ -78,7 +79,7 @@ T = int(config["train"]["steps"])
 summ = ref_run.summary
 p0 = summ.get("plateau_start") or T // 8
 p1 = summ.get("plateau_end") or (p0 + T) // 2
-named = dict(init=0, early=p0 // 2, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p1) // 3, final=T)
+named = dict(init=0, phase1=p0 // 2, early=p0 + (p1 - p0) // 4, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p1) // 3, final=T)
 snap = lambda s: min(ckpts, key=lambda c: (abs(c - s), c))
 ref_step, start_step = snap(named[ref]), snap(named[start])
 print(f"reference {ref_run.path} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")

@@ -41,7 +41,7 @@ fig_dir: str = "../figures/smoke"  # where images and tables are written
 
 # %%
 fi = figure_inputs(experiment, preset, store, fig_dir)
-ORDER = ["init", "early", "mid", "end", "post", "final"]
+ORDER = ["init", "phase1", "early", "mid", "end", "post", "final"]
 df, summ = fi.metrics, fi.summaries
 summ["ri"], summ["si"] = summ.ref.map(ORDER.index), summ.start.map(ORDER.index)
 summ = summ.sort_values(["si", "ri"]).reset_index(drop=True)
@@ -55,7 +55,7 @@ unpatched = pd.concat([t.assign(run=r.name) for r in fi.runs if (t := r.table("r
                       or [pd.DataFrame(columns=["run", "step", "seen_loss", "seen_acc"])], ignore_index=True)
 unpatched = unpatched.drop_duplicates(["step", "seen_loss"]).query("step <= @stop")
 ref_loss_at_stop = unpatched[unpatched.step == unpatched.step.max()].seen_loss.mean()
-colors = dict(zip(ORDER, ["#CC79A7", "#E69F00", "#56B4E9", "#0072B2", "#009E73", "#D55E00"]))   # Okabe–Ito, by checkpoint
+colors = dict(zip(ORDER, ["#CC79A7", "#999999", "#E69F00", "#56B4E9", "#0072B2", "#009E73", "#D55E00"]))   # Okabe–Ito, by checkpoint
 print(cells.to_string())
 use_style()  # the project's figure style for what follows
 
@@ -66,6 +66,10 @@ fig, axes = figure(1, 2, height=3.8, sharey=True)
 for ax, sel, title in ((axes[0], summ.si == 0, "patched from the first step"), (axes[1], summ.si == summ.ri, "attention frozen at the reference step")):
     for (ref, start), g in summ[sel].groupby(["ref", "start"], sort=False):
         plot_seeds(ax, df[df.run.isin(g.run)], "seen_loss", color=colors[ref], label=f"patterns of {ref} (step {int(steps_of[ref]):,})")
+    if ax is axes[1]:             # the freeze steps, marked
+        for ref, st in summ[sel].drop_duplicates("ref")[["ref", "start_step"]].values:
+            ax.axvline(st, color=colors[ref], ls=":", lw=1.2)
+        if sel.any(): ax.plot([], [], ":", color="grey", lw=1.2, label="freeze step (colour: its checkpoint)")
     if len(unpatched): plot_seeds(ax, unpatched, "seen_loss", color="k", ls="--", label="unpatched reference run")
     draw_baseline(ax, base); ax.set_yscale("log"); plain_log_ticks(ax.yaxis); ax.set_xlabel("training step"); ax.set_title(title)
 axes[0].set_ylabel("attribute loss (nats)"); axes[1].label_outer()

@@ -64,14 +64,19 @@ save_figure(fig, fi.fig_dir / "phases.png")
 acc50 = {run: g.step[g.seen_acc >= 0.5].min() for run, g in df.groupby("run")}
 seeds = summ.assign(exposures_at_end=summ.plateau_end * B / N, end_frac=summ.plateau_end / T, final_loss=summ.final_seen_loss,
                     final_over_base=summ.final_seen_loss / base, final_acc=summ.final_seen_acc, step_acc50=summ.run.map(acc50),
-                    unseen_over_base=summ.final_unseen_loss / base)
+                    unseen_over_base=summ.final_unseen_loss / base,
+                    length_over_phase1=(summ.plateau_end - summ.plateau_start) / summ.plateau_start)
 ROWS = [("no-knowledge baseline (nats)", 6.78, "baseline"), ("plateau start (steps)", "a few hundred", "plateau_start"),
-        ("plateau end (steps)", "≈3.4k (fit)", "plateau_end"), ("plateau end / training steps", 3.4 / 16, "end_frac"),
+        ("plateau end (steps)", "≈3.4k (fit)", "plateau_end"),
+        ("plateau length / phase-1 length ((end − start) / start)", "≈10 (≈3.1k / ≈300)", "length_over_phase1"), ("plateau end / training steps", 3.4 / 16, "end_frac"),
         ("exposures per individual at plateau end", 6.7, "exposures_at_end"), ("final loss (nats)", 1.5e-2, "final_loss"),
         ("final loss / baseline", 1.5e-2 / 6.78, "final_over_base"), ("final accuracy", 1.0, "final_acc"),
         ("first step with accuracy ≥ 0.5", "≈5k (plot)", "step_acc50"),
         ("never-seen loss / baseline at the end", "≈2.3 (15–16 nats)", "unseen_over_base")]
 table = md_table([dict(quantity=q, paper=pp, ours=fmt_seeds(seeds[c])) for q, pp, c in ROWS])
+PER_SEED = {"seed": "seed", "phase-1 end": "plateau_start", "plateau end": "plateau_end", "length / phase 1": "length_over_phase1",
+            "final accuracy": "final_acc", "never-seen loss / baseline": "unseen_over_base", "final loss": "final_loss"}
+table += "\n" + md_table([{h: r[c] for h, c in PER_SEED.items()} for _, r in seeds.iterrows()])
 cols = [c for _, _, c in ROWS] + ["seconds"]
 write_summary(fi.fig_dir, "phases", table, dict(seeds=len(seeds), mean_curve_plateau=[start, end],
               **seeds[cols].apply(pd.to_numeric, errors="coerce").mean().to_dict(), per_seed=seeds[["run", *cols]].to_dict("list")))
