@@ -14,7 +14,7 @@ __all__ = ['CONFIG', 'STRATEGIES', 'RANK_GROUPS', 'WeightedSampler', 'power_law'
            'WarmupSampler', 'warmup', 'AdaptiveWarmupSampler', 'GrowthSampler', 'n_label', 'numeric_columns',
            'sampler_name', 'warmup_steps', 'strategy_of', 'comparable_runs', 'over_seeds', 'best_settings', 'verdict',
            'seeds_note', 'fmt_spread', 'seed_curve', 'draw_seeds', 'fit_axis', 'fig_title', 'set_categories',
-           'rank_group_metrics', 'jsonable']
+           'rank_group_metrics', 'jsonable', 'group_eval_sets', 'stage_table']
 
 # %% ../nbs/07_curricula.ipynb #eed1c19a
 class WeightedSampler:
@@ -314,3 +314,31 @@ def jsonable(v):
     if isinstance(v, (list, tuple, np.ndarray)): return [jsonable(x) for x in v]
     if isinstance(v, (np.integer, np.floating, np.bool_)): v = v.item()
     return None if isinstance(v, float) and not np.isfinite(v) else v
+
+# %% ../nbs/07_curricula.ipynb #a7c3e202
+def group_eval_sets(world: World, groups, n: int, seed: int, everyone: bool = True) -> dict:
+    "'g0', 'g1', … → `n` held-out-template biographies of each group's individuals; with `everyone`, also 'seen' (the whole pool)."
+    from factdyn.train import make_eval_sets
+    rng, out = np.random.default_rng([seed, 0x6E7A]), {}
+    for k, pool in enumerate(groups):
+        ids = rng.choice(pool, size=n, replace=len(pool) < n)
+        out[f'g{k}'] = world.biographies(ids, rng, split='eval')
+    if everyone: out.update(make_eval_sets(world, n, seed, sets=('seen',)))
+    return out
+
+# %% ../nbs/07_curricula.ipynb #a7c3e205
+def stage_table(log: pd.DataFrame, stages, level: float = 0.5, after: int = 300) -> pd.DataFrame:
+    "One row per stage (dicts with `stage`, `group`, `start`, `end`) of a metrics log with `g<k>_acc` columns: learning and forgetting of the trained group."
+    log = log.sort_values('step')
+    steps, rows = log.step.to_numpy(), []
+    for s in stages:
+        g, a, b = int(s['group']), int(s['start']), int(s['end'])
+        acc = log[f'g{g}_acc'].to_numpy(float)
+        upto = lambda t: float(acc[steps <= t][-1]) if (steps <= t).any() else np.nan
+        hit = steps[(steps >= a) & (steps <= b) & (acc >= level)]
+        i = int(np.argmin(np.abs(steps - (b + after)))) if b + after <= steps[-1] else None
+        rows.append(dict(stage=int(s['stage']), group=g, start=a, end=b, acc_start=upto(a), acc_end=upto(b),
+                         steps_to_level=float(hit[0] - a) if len(hit) else np.nan,
+                         after_step=float(steps[i]) if i is not None else np.nan,
+                         acc_after=float(acc[i]) if i is not None else np.nan, acc_final=float(acc[-1])))
+    return pd.DataFrame(rows)

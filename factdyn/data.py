@@ -14,7 +14,8 @@ import numpy as np
 __all__ = ['ATTRIBUTES', 'VALUE_LEN', 'FIRST_YEAR', 'LIST_SIZES', 'PAD', 'BOS', 'SPECIALS', 'NAME0', 'VALUE0', 'EMPTY',
            'ROLE_PAD', 'ROLE_BOS', 'ROLE_TEXT', 'ROLE_NAME', 'ROLE_VALUE', 'SAMPLERS', 'load_list', 'load_templates',
            'WorldConfig', 'baseline_loss', 'split_words', 'Vocab', 'compile_template', 'World', 'Batch',
-           'templates_used', 'UniformSampler', 'batch_rng', 'register_sampler', 'make_sampler']
+           'templates_used', 'UniformSampler', 'batch_rng', 'register_sampler', 'make_sampler', 'split_groups',
+           'GroupsSampler', 'SequentialGroupsSampler', 'AlternatingGroupsSampler']
 
 # %% ../nbs/00_data.ipynb #042ae75e
 ATTRIBUTES = ('birth_date', 'birth_city', 'university', 'major', 'company', 'current_city')
@@ -303,3 +304,68 @@ def make_sampler(name: str, world: World, **kw):
         import factdyn.curricula  # registers the curriculum samplers
     if name not in SAMPLERS: raise ValueError(f"unknown sampler {name!r}; registered: {sorted(SAMPLERS)}")
     return SAMPLERS[name](world, **kw)
+
+# %% ../nbs/00_data.ipynb #f1a90c02
+def split_groups(pool, n_groups: int, seed: int, name: str = 'groups') -> list:
+    "A seeded partition of `pool` into `n_groups` equal groups (each sorted); fails unless the sizes divide."
+    pool = np.asarray(pool, dtype=np.int64)
+    if pool.ndim != 1 or len(pool) == 0: raise ValueError(f"{name}: needs a non-empty 1-d pool")
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or not 1 <= n_groups <= len(pool):
+        raise ValueError(f"{name}: n_groups must be an integer in 1..{len(pool)}, got {n_groups!r}")
+    if len(pool) % n_groups:
+        raise ValueError(f"{name}: {len(pool)} individuals do not split into {n_groups} equal groups "
+                         f"(remainder {len(pool) % n_groups}); choose a population divisible by {n_groups}")
+    perm = np.random.default_rng([seed, 0x6A0B]).permutation(pool)
+    return [np.sort(g) for g in np.split(perm, n_groups)]
+
+class GroupsSampler:
+    "Uniform on one group per stage: stage k trains on `groups[order[k]]` for `stage_steps` steps; after the last stage, the last group stays."
+    def __init__(self, groups, order, stage_steps: int, name: str = 'groups'):
+        self.groups, self.order, self.name = [np.asarray(g, dtype=np.int64) for g in groups], [int(k) for k in order], name
+        if not self.groups or any(g.ndim != 1 or len(g) == 0 for g in self.groups):
+            raise ValueError(f"{name}: every group must be a non-empty 1-d array")
+        if not self.order or not all(0 <= k < len(self.groups) for k in self.order):
+            raise ValueError(f"{name}: order must list group indices in 0..{len(self.groups) - 1}, got {self.order}")
+        if isinstance(stage_steps, bool) or not isinstance(stage_steps, (int, np.integer)) or stage_steps < 1:
+            raise ValueError(f"{name}: stage_steps must be an integer >= 1, got {stage_steps!r}")
+        self.stage_steps = int(stage_steps)
+    @property
+    def n_stages(self) -> int: return len(self.order)
+    @property
+    def switch_steps(self) -> list:
+        "The steps at which the trained group changes (the first step of every stage but the first)."
+        return [k * self.stage_steps for k in range(1, self.n_stages) if self.order[k] != self.order[k - 1]]
+    def stage_at(self, step: int) -> int: return min(step // self.stage_steps, self.n_stages - 1)
+    def group_at(self, step: int) -> int: return self.order[self.stage_at(step)]
+    def stages(self, total_steps: int | None = None) -> list:
+        "`dict(stage, group, start, end)` per stage (steps start..end-1); the last one runs to `total_steps` when that is later."
+        out = [dict(stage=k, group=g, start=k * self.stage_steps, end=(k + 1) * self.stage_steps) for k, g in enumerate(self.order)]
+        if total_steps is not None: out[-1]['end'] = max(out[-1]['end'], int(total_steps))
+        return out
+    def __call__(self, step: int, rng: np.random.Generator, batch_size: int) -> np.ndarray:
+        g = self.groups[self.group_at(step)]
+        return g[rng.integers(0, len(g), size=batch_size)]
+    def __repr__(self):
+        return f"{self.name}({len(self.groups)} groups of {len(self.groups[0])}, {self.n_stages} stages of {self.stage_steps} steps)"
+
+class SequentialGroupsSampler(GroupsSampler):
+    "`n_groups` equal, seeded groups of `pool`, each trained for one stage of `stage_steps` steps, in order; then the last stays."
+    def __init__(self, pool, n_groups: int, stage_steps: int, seed: int = 0):
+        super().__init__(split_groups(pool, n_groups, seed, 'sequential_groups'), range(n_groups), stage_steps, 'sequential_groups')
+
+class AlternatingGroupsSampler(GroupsSampler):
+    "The two seeded halves of `pool`, A then B for `stage_steps` steps each, `n_loops` times; then B stays."
+    def __init__(self, pool, n_loops: int, stage_steps: int, seed: int = 0):
+        if isinstance(n_loops, bool) or not isinstance(n_loops, (int, np.integer)) or n_loops < 1:
+            raise ValueError(f"alternating_groups: n_loops must be an integer >= 1, got {n_loops!r}")
+        super().__init__(split_groups(pool, 2, seed, 'alternating_groups'), [0, 1] * int(n_loops), stage_steps, 'alternating_groups')
+        self.n_loops = int(n_loops)
+
+# %% ../nbs/00_data.ipynb #f1a90c05
+@register_sampler('sequential_groups')
+def _sequential_groups(world: World, n_groups: int = 2, stage_steps: int = 1, **kw):
+    return SequentialGroupsSampler(world.seen, n_groups, stage_steps, world.cfg.seed)
+
+@register_sampler('alternating_groups')
+def _alternating_groups(world: World, n_loops: int = 1, stage_steps: int = 1, **kw):
+    return AlternatingGroupsSampler(world.seen, n_loops, stage_steps, world.cfg.seed)

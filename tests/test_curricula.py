@@ -175,9 +175,10 @@ def test_bad_settings_are_rejected_through_the_registry():
 # ---- determinism ---------------------------------------------------------------------------------------------------
 
 KW = dict(alpha=0.7, n_celebrities=20, weight=8.0, n_warmup=30, epochs=2, batch_size=16, baseline=5.7, max_steps=40,
-          n_start=25, n_stages=2, stage_steps=10)
+          n_start=25, n_stages=2, stage_steps=10, n_groups=4, n_loops=2)
 
-@pytest.mark.parametrize('name', ['uniform', 'power_law', 'celebrities', 'warmup', 'adaptive_warmup', 'growth'])
+@pytest.mark.parametrize('name', ['uniform', 'power_law', 'celebrities', 'warmup', 'adaptive_warmup', 'growth',
+                                  'sequential_groups', 'alternating_groups'])
 def test_samplers_draw_only_from_the_given_generator(name):
     world = World(WorldConfig(n_individuals=200, n_unseen=20))
     a, b = make_sampler(name, world, **KW), make_sampler(name, world, **KW)
