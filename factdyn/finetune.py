@@ -27,8 +27,9 @@ def load_pretrained(spec: str, runs_root=None):
 
 # %% ../nbs/10_finetune.ipynb #0c801752
 def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, replay_weight: float = 0.0,
-             out_dir=None, attention: bool = False, progress: bool = True, device: str = 'cpu') -> tuple[TrainResult, pd.DataFrame | None]:
-    "Fine-tune `model` on `ft_pool`, replaying `old_pool` with weight `replay_weight`; returns the result and attention metrics."
+             out_dir=None, attention: bool = False, progress: bool = True, device: str = 'cpu',
+             optim_state: dict | None = None) -> tuple[TrainResult, pd.DataFrame | None]:
+    "Fine-tune `model` on `ft_pool`, replaying `old_pool` with weight `replay_weight`, AdamW fresh or from `optim_state` (e.g. the pre-training checkpoint's); returns the result and attention metrics."
     ft_pool = np.asarray(ft_pool)
     old_pool = np.setdiff1d(world.seen, ft_pool) if old_pool is None else np.asarray(old_pool)
     if len(ft_pool) == 0: raise ValueError("empty fine-tuning pool")
@@ -39,7 +40,9 @@ def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, repla
     sampler = replay_mixture(old_pool, ft_pool, replay_weight)
     att_rows = []
     res = train(world, tc, model=model, out_dir=out_dir, sampler=sampler, eval_sets=eval_sets, progress=progress,
-                device=device, extra_config=dict(finetune=dict(n_pool=int(len(ft_pool)), replay_weight=float(replay_weight))))
+                device=device, optim_state=optim_state,
+                extra_config=dict(finetune=dict(n_pool=int(len(ft_pool)), replay_weight=float(replay_weight),
+                                                optimizer='carried' if optim_state is not None else 'fresh')))
     att = None
     if attention and out_dir is not None:
         for step, ck in checkpoints(out_dir).items():

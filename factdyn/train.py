@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #f74abf8d
 from __future__ import annotations
-import json, math, os, time, warnings
+import copy, json, math, os, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
@@ -177,7 +177,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
           out_dir=None, resume: bool = True, sampler=None, eval_sets: dict | None = None,
           reset_optimizer_at: int | None = None, progress: bool = True, device: str = 'cpu',
           extra_config: dict | None = None, compile: bool = False, amp: bool = True,
-          stop_at: int | None = None) -> TrainResult:
+          stop_at: int | None = None, optim_state: dict | None = None) -> TrainResult:
     "Train on fresh biographies of `world`; evaluate, log and checkpoint on the schedule of `tc`."
     end = tc.steps if stop_at is None else stop_at
     if not 0 < end <= tc.steps: raise ValueError(f"stop_at={stop_at} must be in [1, steps={tc.steps}]")
@@ -192,6 +192,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
     model = model.to(device).train()
     mc = model.cfg
     opt = make_optimizer(model, tc)
+    if optim_state is not None: opt.load_state_dict(copy.deepcopy(optim_state))   # e.g. pre-training's moments (copied: AdamW updates its state in place)
     sampler = sampler or UniformSampler(world.seen)
     eval_sets = make_eval_sets(world, tc.n_eval, tc.seed) if eval_sets is None else eval_sets
     evals = eval_steps(tc.steps, tc.n_evals, tc.n_dense, tc.dense_frac)

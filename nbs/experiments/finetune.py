@@ -45,6 +45,7 @@ replay_weight: float = 0.0  # sampling weight of each old individual relative to
 steps: int = 40  # fine-tuning steps [1, ]
 batch_size: int = 16  # sequences per step [1, ]
 lr: float = 0.0003  # constant learning rate (paper: 0.075 × the pre-training peak) [1e-08, 1.0]
+optimizer: str = "fresh"  # AdamW at the start: a fresh one, or the pre-training checkpoint's moments carried over (the paper does not say) {fresh|carried}
 seed: int = 1  # seed of the fine-tuning data stream and evaluation sets [0, ]
 n_eval: int = 32  # biographies per evaluation set [1, ]
 n_evals: int = 8  # evenly spaced evaluations [1, ]
@@ -56,16 +57,18 @@ device: str = "cpu"  # where to train {cpu|cuda|auto}
 # %%
 set_threads_from_env()
 dev = pick_device(device)
+if optimizer not in ("fresh", "carried"): raise ValueError(f"optimizer must be 'fresh' or 'carried', got {optimizer!r}")
 out_dir = out_dir or tempfile.mkdtemp(prefix="factdyn-finetune-")
 t0 = time.time()
 if pretrained:
     model, world, ck = load_pretrained(pretrained)
     pre_info = dict(pretrained_step=int(ck["step"]), pretrained_lr=float(ck["config"]["train"]["lr"]))
-else:   # a tiny pre-training so that the notebook runs on its own
+else:   # a tiny pre-training (inside this run's folder) so that the notebook runs on its own
     world = World(WorldConfig(n_individuals=100, n_unseen=30))
-    pre = train(world, TrainConfig(steps=60, batch_size=16, lr=3e-3, n_eval=16, n_evals=1, n_dense=0),
-                default_model_config(world, n_layer=1, n_head=2, d_model=32, d_mlp=64), progress=False)
-    model, pre_info = pre.model, dict(pretrained_step=60, pretrained_lr=3e-3)
+    train(world, TrainConfig(steps=60, batch_size=16, lr=3e-3, n_eval=16, n_evals=1, n_dense=0),
+          default_model_config(world, n_layer=1, n_head=2, d_model=32, d_mlp=64), progress=False, out_dir=Path(out_dir, "pretrained"))
+    model, world, ck = load_pretrained(str(Path(out_dir, "pretrained")))
+    pre_info = dict(pretrained_step=60, pretrained_lr=3e-3)
 print(world, pre_info)
 if pool == "new":
     if n_new > len(world.unseen): raise ValueError(f"n_new={n_new} but the world has only {len(world.unseen)} never-seen individuals")
@@ -78,7 +81,8 @@ else:
 # %%
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, schedule="constant", seed=seed, n_eval=n_eval,
                  n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints if attention else 0)
-res, att = finetune(model, world, tc, ft_pool, old_pool, replay_weight, out_dir=out_dir, attention=attention, device=dev)
+res, att = finetune(model, world, tc, ft_pool, old_pool, replay_weight, out_dir=out_dir, attention=attention, device=dev,
+                    optim_state=ck["optim"] if optimizer == "carried" else None)
 if att is not None: atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
 wall = time.time() - t0
 
@@ -90,7 +94,7 @@ wall = time.time() - t0
 # %%
 log = res.log
 early = log[log.step <= 0.1 * steps]
-summary = dict(baseline=res.baseline, n_pool=int(len(ft_pool)), n_old=int(len(old_pool)), **pre_info,
+summary = dict(baseline=res.baseline, n_pool=int(len(ft_pool)), n_old=int(len(old_pool)), **pre_info, optimizer=optimizer,
                old_loss_before=float(log.old_loss.iloc[0]), old_acc_before=float(log.old_acc.iloc[0]),
                new_loss_before=float(log.new_loss.iloc[0]),
                old_loss_early_max=float(early.old_loss.max()), old_acc_early_min=float(early.old_acc.min()),

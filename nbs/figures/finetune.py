@@ -42,6 +42,10 @@ fig_dir: str = "../figures/smoke"  # where images and tables are written
 # %%
 fi = figure_inputs(experiment, preset, store, fig_dir)
 summ, logs = numeric_columns(fi.summaries), fi.metrics
+summ["optimizer"] = summ["optimizer"].fillna("fresh") if "optimizer" in summ else "fresh"   # runs from before the option: fresh
+variants = summ[summ.pool.eq("new") if "pool" in summ else slice(None)] if summ.optimizer.nunique() > 1 else None
+summ = summ[summ.optimizer == "fresh"].reset_index(drop=True)      # the figures below: a fresh AdamW, as before
+logs = logs[logs.run.isin(summ.run)]
 key = next((k for k in ("replay_weight", "n_new", "pool") if k in summ and summ[k].nunique() > 1),
            {"replay": "replay_weight", "finetune_rare": "pool"}.get(experiment, "n_new"))
 COLS = ["new_share", "old_loss_before", "old_loss_early_max", "old_loss_early_ratio", "old_acc_before", "old_acc_early_min",
@@ -106,6 +110,34 @@ fig_title(fig, message())
 save_figure(fig, fi.fig_dir / f"{experiment}.png")
 
 # %% [markdown]
+# ## Does forgetting depend on how much is new? (Fig N row 1)
+# When the runs vary the optimizer at the start of fine-tuning (a fresh AdamW, or the pre-training checkpoint's
+# moments carried over: the paper does not say which it used), the final accuracy of the old individuals against the
+# number of new ones, as a fraction of the pre-training population, for each variant, beside the paper's values
+# (Fig N row 1: 64k pre-training individuals, 4k fine-tuning steps).
+
+# %%
+PAPER_OLD_ACC = {1 / 64: 0.47, 1 / 32: 0.54, 1 / 16: 0.45, 1 / 8: 0.19, 1 / 4: 0.09}   # read off Fig N row 1
+trend = {}
+if variants is not None:
+    v = variants.assign(frac=variants.n_pool / variants.n_old)
+    fig, ax = figure(1, 1, height=3.4)
+    for k, (opt, g) in enumerate(v.groupby("optimizer")):
+        m = g.groupby("frac").final_old_acc.agg(["mean", "min", "max"])
+        ax.errorbar(m.index, m["mean"], yerr=[m["mean"] - m["min"], m["max"] - m["mean"]], marker="o", capsize=3, color=f"C{k}",
+                    label=f"ours, AdamW {opt} ({g.seed.nunique()} seed{'s' * (g.seed.nunique() > 1)})")
+        trend[opt] = dict(zip(map(float, m.index), map(float, m["mean"])))
+    ax.plot(list(PAPER_OLD_ACC), list(PAPER_OLD_ACC.values()), "k*--", ms=9, lw=1, label="paper (Fig N row 1)")
+    ax.set_xscale("log", base=2); ax.set_xticks(list(PAPER_OLD_ACC), ["1/64", "1/32", "1/16", "1/8", "1/4"])
+    ax.minorticks_off(); fit_axis(ax, [0, *v.final_old_acc, *PAPER_OLD_ACC.values()], lower=0)
+    ax.set(xlabel="new individuals / pre-training individuals", ylabel="old individuals' final accuracy")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    falls = {o: t[max(t)] < t[min(t)] for o, t in trend.items() if len(t) > 1}
+    fig_title(fig, "Old accuracy after fine-tuning against the amount of new knowledge: " + "; ".join(
+        f"{o} AdamW {'falls' if f else 'does not fall'} with more new individuals" for o, f in falls.items()) + " (paper: falls 0.47 → 0.09)")
+    save_figure(fig, fi.fig_dir / f"{experiment}_optimizer.png")
+
+# %% [markdown]
 # ## Attention during fine-tuning (Fig O)
 # The first layer's name → name attention and the last layer's attribute → name and attribute → text attention on
 # the old individuals' biographies, at every checkpoint of the fine-tuning, from the runs' `attention` tables.
@@ -147,5 +179,5 @@ span, total = wall_time(fi.runs)
 table = (md_table(groups[[key, "n_seeds", *COLS]].to_dict("records"))
          + f"\n{seeds_note(groups.n_seeds)}. {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / f"{experiment}_summary.md", table)
-write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary)))
+write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary, old_acc_by_optimizer=trend)))
 print(table)
