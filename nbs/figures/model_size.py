@@ -70,7 +70,8 @@ use_style()
 #| label: fig-model-size
 #| fig-cap: "Left: attribute loss of seen individuals on held-out templates for each width of the reference model at one population (seeds faint, mean in full); dotted: the no-knowledge baseline. Right: plateau end (0.9 × baseline) against model size (non-embedding parameters, circles) and against the population (squares, the scaling runs), each relative to its smallest value, log–log; small markers: seeds, large: means; lines: power-law fits over the measured range, exponent with its 90% interval over seeds; grey dotted: the paper's population slope 0.81."
 fig, (ax, bx) = figure(1, 2, height=3.6)
-sizes_df = df.merge(sizes[["run", "d_model", "non_embedding_params"]], on="run")
+sizes_df = df[df.run.isin(sizes.run)].drop(columns=["d_model", "non_embedding_params"], errors="ignore").merge(
+    sizes[["run", "d_model", "non_embedding_params"]], on="run")
 for i, (p, g) in enumerate(sizes_df.groupby("non_embedding_params", sort=True)):
     plot_seeds(ax, g, "seen_loss", color=f"C{i}", label=f"width {int(g.d_model.iloc[0])} ({p / 1e6:.2g}M parameters)")
 draw_baseline(ax, base)
@@ -91,8 +92,8 @@ for x, y, fit, mk, c, what in ((sizes.non_embedding_params, sizes.plateau_end, f
 xr = np.geomspace(1, max(16, float(pops.n_individuals.max() / pops.n_individuals.min()) if len(pops) else 16), 20)
 bx.plot(xr, xr ** 0.81, ":", color="grey", lw=1.2, label="paper: plateau end ∝ N^0.81")
 bx.set_xscale("log"); bx.set_yscale("log"); plain_log_ticks(bx.xaxis, bx.yaxis)
-bx.set_xlabel("size relative to the smallest (parameters or N)"); bx.set_ylabel("plateau end, relative")
-bx.set_title("plateau end: model size against population")
+bx.set_xlabel("relative size (parameters or N)"); bx.set_ylabel("plateau end, relative")
+bx.set_title("model size against population")
 figure_legend(fig, ncol=2)
 msg = ("Plateau end against model size: no plateau end to fit" if fit_size is None else
        f"Plateau end grows as params^{fit_size['b']:.2f}" + ("" if fit_pop is None else f" but as N^{fit_pop['b']:.2f}"))
