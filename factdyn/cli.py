@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .engine import (ExperimentError, load_experiment, list_experiments, expand, n_runs, sweep, plan, reproduce,
+from .engine import (ExperimentError, rehash, default_runs_root, load_experiment, list_experiments, expand, n_runs, sweep, plan, reproduce,
                             figures, import_results, default_results_root, default_fig_dir, status, run_state, parse_value, configure_logging, find_root)
 
 # %% auto #0
@@ -91,8 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument('--preset', metavar='P', default='cpu', help='preset whose results are judged (default: cpu)')
     cl.add_argument('--figures-dir', metavar='DIR', help='where claims.md and claims.json go (default as for reproduce)')
     rs = sub.add_parser('results', parents=[where], help='manage the results store',
-                        description='`results import`: export every complete run of the local run store to the results store.')
-    rs.add_argument('action', choices=['import'], help='import: copy the small files of every complete local run')
+                        description='`results import`: export every complete run of the local run store to the results store. '
+                        '`results rehash`: give run folders (local and in the results store) whose parameters are a current run\'s '
+                        'the current run name (after a template started declaring its version); running runs are left alone.')
+    rs.add_argument('action', choices=['import', 'rehash'], help='import: copy the small files of every complete local run; '
+                    'rehash: rename run folders to the current hashes')
     rs.add_argument('--only', metavar='A,B', help='comma-separated experiment names to restrict to')
     return p
 
@@ -176,6 +179,13 @@ def _cmd_claims(a) -> int:
     return 1 if (df.verdict == 'error').any() else 0
 
 def _cmd_results(a) -> int:
+    if a.action == 'rehash':
+        only = _only(a)
+        exps = [e for e in list_experiments(a.experiments_dir) if not only or e.name in only]
+        moved = rehash(exps, [a.runs_root or default_runs_root(), a.results_root or default_results_root()])
+        for o, n in moved: print(f"{o} -> {n.name}")
+        print(f"renamed {len(moved)} run folder(s)")
+        return 0
     out = import_results(runs_root=a.runs_root, results_root=a.results_root, only=_only(a))
     print(f"exported {len(out)} complete run(s) to the results store")
     return 0

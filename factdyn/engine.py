@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_engine.ipynb #eee95f11
 from __future__ import annotations
-import ast, contextlib, difflib, fcntl, functools, hashlib, itertools, json, logging, os, re, shutil, socket, sys, threading, time, traceback, uuid, warnings
+import ast, contextlib, difflib, fcntl, functools, glob, hashlib, itertools, json, logging, os, re, shutil, socket, sys, threading, time, traceback, uuid, warnings
 from dataclasses import dataclass, field, asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,10 +20,10 @@ from .runs import (Run, atomic_write, export_run, results_runs, collect, collect
 __all__ = ['DRIFT_TOL', 'FIGURE_PARAMS', 'ExperimentError', 'find_root', 'default_runs_root', 'default_results_root',
            'default_fig_dir', 'parse_value', 'Param', 'template_params', 'describe_params', 'check_params',
            'Experiment', 'load_experiment', 'order_experiments', 'list_experiments', 'RunSpec', 'run_label',
-           'canonical_json', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked', 'is_complete', 'run_state',
-           'kernel_manager_class', 'execute_notebook', 'execute_run', 'configure_logging', 'write_manifest', 'Report',
-           'sweep', 'reuse_identical', 'compare_results', 'import_results', 'status', 'check_figure', 'run_figure',
-           'figures', 'plan', 'reproduce']
+           'canonical_json', 'template_version', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked',
+           'is_complete', 'run_state', 'kernel_manager_class', 'execute_notebook', 'execute_run', 'configure_logging',
+           'write_manifest', 'Report', 'sweep', 'same_params', 'reuse_identical', 'compare_results', 'rehash',
+           'import_results', 'status', 'check_figure', 'run_figure', 'figures', 'plan', 'reproduce']
 
 # %% ../nbs/04_engine.ipynb #7dab4df2
 class ExperimentError(ValueError):
@@ -365,10 +365,19 @@ def run_label(values: dict, maxlen: int = 60) -> str:
 
 def canonical_json(d: dict) -> str: return json.dumps(d, sort_keys=True, separators=(',', ':'), default=str)
 
-def run_hash(template, params: dict) -> str:
-    "First 12 hex digits of sha256(template bytes, canonical params JSON without out_dir, factdyn version)."
-    h = hashlib.sha256(Path(template).read_bytes())
-    h.update(b'\0' + canonical_json({k: v for k, v in params.items() if k != 'out_dir'}).encode())
+_VERSION_RE = re.compile(r'^#\s*factdyn-template-version:\s*(\d+)\b', re.M)
+
+def template_version(template) -> int | None:
+    "The version a template declares with a `# factdyn-template-version: N` line in one of its cells, or None."
+    cells = json.loads(Path(template).read_text()).get('cells', [])
+    return next((int(m.group(1)) for c in cells if (m := _VERSION_RE.search(''.join(c.get('source', ''))))), None)
+
+def run_hash(template, params: dict, inject: dict | None = None) -> str:
+    "First 12 hex digits of a run's identity: for a versioned template, sha256(template name, version, the explicitly set parameters `inject`, factdyn version); otherwise sha256(template bytes, every parameter, factdyn version)."
+    v = template_version(template)
+    if v is None: h, ps = hashlib.sha256(Path(template).read_bytes()), params
+    else: h, ps = hashlib.sha256(f'{Path(template).stem}@{v}'.encode()), params if inject is None else inject
+    h.update(b'\0' + canonical_json({k: x for k, x in ps.items() if k != 'out_dir'}).encode())
     h.update(b'\0' + factdyn.__version__.encode())
     return h.hexdigest()[:12]
 
@@ -404,7 +413,7 @@ def expand(exp: Experiment, preset: str | None, runs_root=None, overrides: dict 
         inject, e = check_params({**exp.fixed, **(pr.get('fixed') or {}), **vary}, tparams, where)
         errs += e
         params = {**defaults, **inject}
-        h = run_hash(exp.template, params)
+        h = run_hash(exp.template, params, inject)
         if h in seen: continue
         seen.add(h)
         specs.append(RunSpec(exp.name, pname, label, h, str(runs_root / exp.name / pname / f'{label}-{h}'),
@@ -731,12 +740,18 @@ def _run_all(todo, workers, scheduler, threads, log_output, say, record, k):
                         record(s, RunResult(s.experiment, s.preset, s.label, s.run_dir, 'skipped'))
                     else: todo.append(s)
 
+def same_params(stored: dict, spec: RunSpec) -> bool:
+    "Whether a run folder's stored parameters are `spec`'s: equal, except parameters the template gained later, absent from `stored`, at their default."
+    defaults = {k: p.value for k, p in template_params(spec.template).items()}
+    return set(stored) - {'out_dir'} <= set(spec.params) and all(
+        stored[k] == v if k in stored else defaults.get(k, _MISSING) == v for k, v in spec.params.items())
+
 def reuse_identical(spec: RunSpec):
     "If another experiment of the run store holds a complete run with this run's template and parameters (the same hash), copy it here (checkpoints hard-linked) and return it."
     here = Path(spec.run_dir)
     for d in sorted(here.parent.parent.parent.glob(f'*/{spec.preset}/*-{spec.hash}')):
         src = Run(d)
-        if d == here or not src.complete or src.params != spec.params or src.done.get('hash') != spec.hash: continue
+        if d == here or not src.complete or not same_params(src.params, spec) or src.done.get('hash') != spec.hash: continue
         if spec.keep_checkpoints == 'all' and src.done.get('checkpoints_pruned'): continue     # it lacks checkpoints we need
         tmp = here.with_name(f'.{here.name}.reuse{os.getpid()}')
         shutil.rmtree(tmp, ignore_errors=True)
@@ -770,6 +785,32 @@ def compare_results(run_dir, results_root) -> dict | None:
     verdict = 'identical' if worst == 0 else 'drift' if worst <= DRIFT_TOL else 'changed'
     return dict(experiment=fresh.experiment, preset=fresh.preset, label=fresh.label, verdict=verdict, max_rel_diff=worst,
                 quantity=key, committed=a.get(key), fresh=b.get(key), same_version=old[0].name == fresh.name)
+
+# %% ../nbs/04_engine.ipynb #da77336e
+def rehash(experiments: list, stores: list) -> list[tuple[Path, Path]]:
+    "Give the run folders of `stores` (run stores or results stores) the names of the current expansion of `experiments` whose template declares a version: a folder `<label>-<other hash>` whose stored parameters are a current run's (`same_params`) and that no process holds is renamed and its `DONE` told the new hash; returns the (old, new) paths."
+    moved = []
+    for exp in experiments:
+        if template_version(exp.template) is None: continue      # unversioned: a run's identity is the template's bytes
+        for preset in exp.presets:
+            for store in map(Path, stores):
+                for spec in expand(exp, preset, store, validate=False):
+                    target = Path(spec.run_dir)
+                    if target.exists() or not target.parent.is_dir(): continue
+                    for old in sorted(target.parent.glob(f'{glob.escape(spec.label)}-*')):
+                        if not re.fullmatch(r'[0-9a-f]{12}', old.name[len(spec.label) + 1:]) or not (old / PARAMS).exists(): continue
+                        if not same_params(json.loads((old / PARAMS).read_text()), spec): continue
+                        fd = _try_lock(old / '.lock') if (old / '.lock').exists() else -1
+                        if fd is None: continue                                     # a process is running it
+                        try:
+                            os.replace(old, target)
+                            if (target / DONE).exists():
+                                done = json.loads((target / DONE).read_text())
+                                atomic_write(target / DONE, json.dumps({**done, 'hash': spec.hash, 'rehashed_from': done.get('hash')}, indent=1))
+                        finally:
+                            if fd != -1: os.close(fd)
+                        moved.append((old, target)); break
+    return moved
 
 # %% ../nbs/04_engine.ipynb #bc4f3237
 def _runs_root(root=None, runs_root=None) -> Path:

@@ -24,6 +24,8 @@
 # left empty it first pre-trains a tiny model itself, so the notebook runs top to bottom as it is.
 
 # %%
+# factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
+# changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
 import json, tempfile, time
 from pathlib import Path
 import numpy as np

@@ -26,6 +26,8 @@
 # `experiments/groups.yaml` sets the real sizes.
 
 # %%
+# factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
+# changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
 import tempfile, time
 from pathlib import Path
 from factdyn.data import World, WorldConfig, make_sampler

@@ -35,6 +35,8 @@
 # attention path), which is why the CPU preset stops its runs well after the reference's plateau end.
 
 # %%
+# factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
+# changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
 import json, shutil, tempfile, time
 from pathlib import Path
 import numpy as np

@@ -25,6 +25,8 @@
 # `factdyn.toymemory` (notebook `09_toymemory`).
 
 # %%
+# factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
+# changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
 import json, os, tempfile, time
 from pathlib import Path
 import pandas as pd
