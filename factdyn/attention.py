@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
-from .data import Batch, ROLE_NAME, ROLE_TEXT, ROLE_VALUE, ROLE_PAD
+from .data import Batch, ROLE_NAME, ROLE_TEXT, ROLE_VALUE, ROLE_PAD, ROLE_PRONOUN
 from .model import Transformer, run_with_cache, hooks, pattern_replacer
 
 # %% auto #0
-__all__ = ['METRICS', 'attention_metrics', 'PatchedModel']
+__all__ = ['METRICS', 'PRONOUN_METRICS', 'attention_metrics', 'PatchedModel']
 
 # %% ../nbs/08_attention.ipynb #14c6ab4c
 def _masks(batch: Batch):
@@ -23,7 +23,8 @@ def _masks(batch: Batch):
     T = r_in.shape[1]
     same_sent = a_in[:, :, None] == a_in[:, None, :]                                  # [B, Tq, Tk]
     causal = np.tril(np.ones((T, T), bool))[None]
-    is_name, is_text = r_in == ROLE_NAME, r_in == ROLE_TEXT
+    is_name, is_text, is_pron = r_in == ROLE_NAME, r_in == ROLE_TEXT, r_in == ROLE_PRONOUN
+    is_ref = is_name | is_pron                                                        # the sentence's name, or its pronoun (name_once)
     last_name = is_name & (r_next != ROLE_NAME)                                       # third name part
     pos = np.arange(T)
     # the same name occurrence: the 2 name tokens just before the last name token
@@ -34,20 +35,23 @@ def _masks(batch: Batch):
     keys = dict(name_name=(last_name, near[None] & is_name[:, None, :] & same_sent),
                 name_name_self=(last_name, self_near[None] & is_name[:, None, :] & same_sent),
                 name_name_any=(last_name, (pos[None, :] < pos[:, None])[None] & is_name[:, None, :]),
-                attr_name=(q_attr, causal & is_name[:, None, :] & same_sent),
+                attr_name=(q_attr, causal & is_ref[:, None, :] & same_sent),
                 attr_text=(q_attr, causal & is_text[:, None, :] & same_sent),
                 attr_name_any=(q_attr, causal & is_name[:, None, :]),
-                bos=(valid, np.broadcast_to(pos[None, None, :] == 0, same_sent.shape)))
+                bos=(valid, np.broadcast_to(pos[None, None, :] == 0, same_sent.shape)),
+                pron_name=(is_pron, (pos[None, :] < pos[:, None])[None] & is_name[:, None, :]))
     return keys, valid
 
 METRICS = ('name_name', 'name_name_self', 'name_name_any', 'attr_name', 'attr_text', 'attr_name_any', 'bos', 'entropy')
+PRONOUN_METRICS = ('pron_name',)           # added when the batch has pronouns (name_once worlds)
 
 @torch.no_grad()
 def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 128, per_head: bool = False) -> pd.DataFrame:
-    "One row per layer (and head if `per_head`) with the `METRICS` columns: means over queries and sequences (and over heads unless `per_head`)."
+    "One row per layer (and head if `per_head`) with the `METRICS` columns (and `PRONOUN_METRICS` if the batch has pronouns): means over queries and sequences (and over heads unless `per_head`); NaN without queries."
     was = model.training; model.eval()
     L, H = model.cfg.n_layer, model.cfg.n_head
-    sums, counts = {k: np.zeros((L, H)) for k in METRICS}, {k: 0 for k in METRICS}
+    names = METRICS + (PRONOUN_METRICS if (batch.role == ROLE_PRONOUN).any() else ())
+    sums, counts = {k: np.zeros((L, H)) for k in names}, {k: 0 for k in names}
     for i in range(0, len(batch.tokens), bs):
         sub = Batch(batch.tokens[i:i + bs], batch.role[i:i + bs], batch.attr[i:i + bs], batch.individuals[i:i + bs])
         x = torch.from_numpy(sub.tokens[:, :-1]).to(device)
@@ -58,7 +62,8 @@ def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 
         q_ent = torch.from_numpy(valid).to(device) & (n_att >= 2)[None]
         for l in range(L):
             p = cache[f'blocks.{l}.attn.hook_pattern'].float()                       # [B, H, Tq, Tk]
-            for k, (q, key) in masks.items():
+            for k in (n for n in names if n != 'entropy'):
+                q, key = masks[k]
                 qt, kt = torch.from_numpy(q).to(device), torch.from_numpy(np.ascontiguousarray(key)).to(device)
                 mass = (p * kt[:, None]).sum(-1).transpose(1, 2)[qt]                 # [queries, H]
                 sums[k][l] += mass.sum(0).cpu().numpy()
@@ -67,7 +72,7 @@ def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 
             sums['entropy'][l] += ent.transpose(1, 2)[q_ent].sum(0).cpu().numpy()
             if l == 0: counts['entropy'] += int(q_ent.sum())
     model.train(was)
-    vals = {k: sums[k] / max(counts[k], 1) for k in METRICS}                          # [L, H] each
+    vals = {k: sums[k] / counts[k] if counts[k] else np.full((L, H), np.nan) for k in names}   # [L, H] each
     if not per_head: return pd.DataFrame({k: v.mean(1) for k, v in vals.items()}).rename_axis('layer').reset_index()
     idx = pd.MultiIndex.from_product([range(L), range(H)], names=['layer', 'head'])
     return pd.DataFrame({k: v.ravel() for k, v in vals.items()}, index=idx).reset_index()

@@ -12,10 +12,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['ATTRIBUTES', 'VALUE_LEN', 'FIRST_YEAR', 'LIST_SIZES', 'PAD', 'BOS', 'SPECIALS', 'NAME0', 'VALUE0', 'EMPTY',
-           'ROLE_PAD', 'ROLE_BOS', 'ROLE_TEXT', 'ROLE_NAME', 'ROLE_VALUE', 'SAMPLERS', 'load_list', 'load_templates',
-           'WorldConfig', 'baseline_loss', 'split_words', 'Vocab', 'compile_template', 'World', 'Batch',
-           'templates_used', 'UniformSampler', 'batch_rng', 'register_sampler', 'make_sampler', 'split_groups',
-           'GroupsSampler', 'SequentialGroupsSampler', 'AlternatingGroupsSampler']
+           'ROLE_PAD', 'ROLE_BOS', 'ROLE_TEXT', 'ROLE_NAME', 'ROLE_VALUE', 'ROLE_PRONOUN', 'PRON0', 'PRONOUNS',
+           'OBJECT_CUES', 'SAMPLERS', 'load_list', 'load_templates', 'WorldConfig', 'baseline_loss', 'split_words',
+           'Vocab', 'pronoun_form', 'compile_template', 'World', 'Batch', 'templates_used', 'UniformSampler',
+           'batch_rng', 'register_sampler', 'make_sampler', 'split_groups', 'GroupsSampler', 'SequentialGroupsSampler',
+           'AlternatingGroupsSampler']
 
 # %% ../nbs/00_data.ipynb #042ae75e
 ATTRIBUTES = ('birth_date', 'birth_city', 'university', 'major', 'company', 'current_city')
@@ -35,6 +36,9 @@ def load_templates(attr: str) -> list[str]:
     return [l.strip() for l in text.splitlines() if l.strip()]
 
 # %% ../nbs/00_data.ipynb #06a124a2
+_FLAGS = ('name_once',)                  # the boolean fields
+_LATE_DEFAULTS = dict(name_once=False)   # fields added after worlds were first hashed, with the value that keeps the old world
+
 @dataclass(frozen=True)
 class WorldConfig:
     "Sizes and seed of a biography world."
@@ -51,12 +55,14 @@ class WorldConfig:
     n_templates: int = 25         # templates per attribute
     n_train_templates: int = 20   # per individual and attribute; the rest are held out
     seed: int = 0                 # population, values and template split
+    name_once: bool = False       # full name in the first sentence only, a pronoun in the later ones (bioS style)
 
     def __post_init__(self):
         def need(ok, msg):
             if not ok: raise ValueError(f"WorldConfig: {msg}")
         for k, v in asdict(self).items():
-            need(isinstance(v, (int, np.integer)) and not isinstance(v, bool), f"{k} must be an integer, got {v!r}")
+            if k in _FLAGS: need(isinstance(v, bool), f"{k} must be True or False, got {v!r}")
+            else: need(isinstance(v, (int, np.integer)) and not isinstance(v, bool), f"{k} must be an integer, got {v!r}")
         need(self.n_individuals > 0, f"n_individuals must be positive, got {self.n_individuals}")
         need(self.n_unseen >= 0, f"n_unseen must be >= 0, got {self.n_unseen}")
         lim = dict(n_first=LIST_SIZES['first_names'], n_last=LIST_SIZES['last_names'], n_cities=LIST_SIZES['cities'],
@@ -80,6 +86,10 @@ class WorldConfig:
                  n_majors=100, n_companies=500, n_years=201, n_days=31)
         return cls(**{**d, **kw})
 
+    def identity(self) -> dict:
+        "The config as hashed by `World.content_hash`: fields added later are left out at their default, so older worlds keep their hash."
+        return {k: v for k, v in asdict(self).items() if not (k in _LATE_DEFAULTS and v == _LATE_DEFAULTS[k])}
+
     def n_values(self) -> dict:
         "Number of possible values of each attribute."
         return dict(birth_date=12 * self.n_days * self.n_years, birth_city=self.n_cities, university=self.n_universities,
@@ -95,6 +105,10 @@ PAD, BOS = 0, 1
 SPECIALS = ('<pad>', '<bos>')
 NAME0, VALUE0, EMPTY = -10, -20, -1       # template codes: name part k = NAME0-k, value token j = VALUE0-j
 ROLE_PAD, ROLE_BOS, ROLE_TEXT, ROLE_NAME, ROLE_VALUE = 0, 1, 2, 3, 4
+ROLE_PRONOUN = 5                          # the pronoun standing for the name (name_once worlds only)
+PRON0 = -2                                # template code of pronoun form f: PRON0-f (-2..-6)
+PRONOUNS = ('They', 'they', 'them', 'Their', 'their')
+OBJECT_CUES = ('of', 'for', 'by', 'to', 'employs', 'granted', 'know', 'list')   # a name right after one is an object: them
 _WORD = re.compile(r"[A-Za-z]+|[^\sA-Za-z]")
 
 def split_words(text: str) -> list[str]:
@@ -117,21 +131,32 @@ class Vocab:
         return ' '.join(self.itos[int(i)] for i in ids if int(i) != PAD)
 
 # %% ../nbs/00_data.ipynb #0fbe0952
-def compile_template(template: str, vocab: Vocab, value_len: int) -> list[int]:
-    "Codes of one template: word ids, `NAME0-k` for the 3 name parts, `VALUE0-j` for the value tokens."
+def pronoun_form(template: str) -> int:
+    "Index in `PRONOUNS` of the pronoun replacing `{name}`: `{name}'s` → their, after an `OBJECT_CUES` word → them, else they."
+    before, after = template.split('{name}', 1)
+    start, prev = not split_words(before), split_words(before)[-1:]
+    if after.startswith("'s"): return 3 if start else 4
+    if prev and prev[0] in OBJECT_CUES: return 2
+    return 0 if start else 1
+
+def compile_template(template: str, vocab: Vocab, value_len: int, pronoun: bool = False) -> list[int]:
+    "Codes of one template: word ids, `NAME0-k` for the 3 name parts (or `PRON0-f` for a pronoun), `VALUE0-j` for the value tokens."
     if template.count('{name}') != 1 or template.count('{value}') != 1 or template.index('{name}') > template.index('{value}'):
         raise ValueError(f"template needs one {{name}} before one {{value}}: {template!r}")
-    codes = []
+    codes, form = [], pronoun_form(template) if pronoun else None
     for piece in re.split(r'(\{name\}|\{value\})', template):
-        if piece == '{name}': codes += [NAME0 - k for k in range(3)]
+        if piece == '{name}': codes += [PRON0 - form] if pronoun else [NAME0 - k for k in range(3)]
         elif piece == '{value}': codes += [VALUE0 - j for j in range(value_len)]
-        else: codes += [vocab[w] for w in split_words(piece)]
+        else:
+            words = split_words(piece)
+            if form in (3, 4) and codes and codes[-1] == PRON0 - form: words = words[2:]   # their: the 's goes with the name
+            codes += [vocab[w] for w in words]
     return codes
 
 # %% ../nbs/00_data.ipynb #aea5c1d5
 @lru_cache(maxsize=4)
-def _lexicon(n_first, n_last, n_cities, n_universities, n_majors, n_companies, n_years, n_days):
-    "Vocabulary, per-attribute value strings and compiled templates for given pool sizes (cached)."
+def _lexicon(n_first, n_last, n_cities, n_universities, n_majors, n_companies, n_years, n_days, pronouns=False):
+    "Vocabulary, per-attribute value strings and compiled templates for given pool sizes (cached); `PRONOUNS` last if `pronouns`."
     first, last = load_list('first_names')[:n_first], load_list('last_names')[:n_last]
     cities, unis = load_list('cities')[:n_cities], load_list('universities')[:n_universities]
     majors, comps = load_list('majors')[:n_majors], load_list('companies')[:n_companies]
@@ -139,7 +164,7 @@ def _lexicon(n_first, n_last, n_cities, n_universities, n_majors, n_companies, n
     years = [str(FIRST_YEAR + y) for y in range(n_years)]
     templates = {a: load_templates(a) for a in ATTRIBUTES}
     words = [w for a in ATTRIBUTES for t in templates[a] for w in split_words(re.sub(r'\{name\}|\{value\}', ' ', t))]
-    vocab = Vocab(words + first + last + cities + unis + majors + comps + months + days + years)
+    vocab = Vocab(words + first + last + cities + unis + majors + comps + months + days + years + (list(PRONOUNS) if pronouns else []))
     pools = dict(birth_city=vocab.ids(cities), university=vocab.ids(unis), major=vocab.ids(majors),
                  company=vocab.ids(comps), current_city=vocab.ids(cities))
     dates = (vocab.ids(months), vocab.ids(days), vocab.ids(years))
@@ -150,7 +175,7 @@ class World:
     def __init__(self, cfg: WorldConfig = WorldConfig()):
         self.cfg = c = cfg
         self.vocab, first, last, pools, dates, texts = _lexicon(c.n_first, c.n_last, c.n_cities, c.n_universities,
-                                                                c.n_majors, c.n_companies, c.n_years, c.n_days)
+                                                                c.n_majors, c.n_companies, c.n_years, c.n_days, c.name_once)
         self.template_texts = {a: texts[a][:c.n_templates] for a in ATTRIBUTES}
         rng = np.random.default_rng([c.seed, 0x5EED])
         n = c.n_individuals + c.n_unseen
@@ -173,8 +198,19 @@ class World:
         self.codes = np.full((len(ATTRIBUTES), c.n_templates, L), EMPTY, dtype=np.int64)
         for i, row in enumerate(comp):
             for j, x in enumerate(row): self.codes[i, j, :len(x)] = x
-        # longest possible biography (+1 for <bos>): every batch is padded to this length
-        self.seq_len = 1 + int(sum(max(len(x) for x in row) for row in comp))
+        longest = [max(len(x) for x in row) for row in comp]
+        # longest possible biography (+1 for <bos>): every batch is padded to at most this length
+        self.seq_len = 1 + int(sum(longest))
+        self.pron_codes = self.pronoun_ids = None
+        if c.name_once:
+            # the later sentences' templates: a pronoun for the name (never longer, so the same layout as `codes`)
+            pcomp = [[compile_template(t, self.vocab, VALUE_LEN[a], pronoun=True) for t in self.template_texts[a]] for a in ATTRIBUTES]
+            self.pron_codes = np.full_like(self.codes, EMPTY)
+            for i, row in enumerate(pcomp):
+                for j, x in enumerate(row): self.pron_codes[i, j, :len(x)] = x
+            self.pronoun_ids = self.vocab.ids(PRONOUNS)
+            short = [max(len(x) for x in row) for row in pcomp]
+            self.seq_len = 1 + int(max(longest[i] + sum(short) - short[i] for i in range(len(ATTRIBUTES))))   # any attribute first
 
     @property
     def seen(self) -> np.ndarray: return np.arange(self.cfg.n_individuals)
@@ -187,14 +223,15 @@ class World:
 
     def content_hash(self) -> str:
         "SHA-256 (first 16 hex digits) of the config, vocabulary, names, values and template split."
-        h = hashlib.sha256(json.dumps(asdict(self.cfg), sort_keys=True).encode())
+        h = hashlib.sha256(json.dumps(self.cfg.identity(), sort_keys=True).encode())
         h.update('\n'.join(self.vocab.itos).encode())
         for a in (self.names, self.values, self.template_perm, self.codes): h.update(np.ascontiguousarray(a).tobytes())
+        if self.pron_codes is not None: h.update(np.ascontiguousarray(self.pron_codes).tobytes())
         return h.hexdigest()[:16]
 
     def __repr__(self):
         c = self.cfg
-        return (f"World({c.n_individuals} seen + {c.n_unseen} unseen individuals, vocab {self.vocab_size}, "
+        return (f"World({c.n_individuals} seen + {c.n_unseen} unseen individuals{', name once' if c.name_once else ''}, vocab {self.vocab_size}, "
                 f"seq_len {self.seq_len}, baseline {baseline_loss(c):.3f} nats, hash {self.content_hash()})")
 
 # %% ../nbs/00_data.ipynb #df92a1fc
@@ -202,7 +239,7 @@ class World:
 class Batch:
     "A batch of biographies: token ids, per-position role and attribute (-1 outside sentences)."
     tokens: np.ndarray   # [B, T] int64
-    role: np.ndarray     # [B, T] int8: ROLE_PAD/BOS/TEXT/NAME/VALUE
+    role: np.ndarray     # [B, T] int8: ROLE_PAD/BOS/TEXT/NAME/VALUE (and ROLE_PRONOUN in name_once worlds)
     attr: np.ndarray     # [B, T] int8: attribute index of the sentence, -1 for pad/bos
     individuals: np.ndarray  # [B] individual ids
 
@@ -235,6 +272,7 @@ def _biographies(self: World, individuals, rng: np.random.Generator, split: str 
     order = np.argsort(rng.random((B, A)), 1) if shuffle else np.broadcast_to(np.arange(A), (B, A))
     tid = np.take_along_axis(tid, order, 1)
     codes = self.codes[order, tid]                                               # [B, A, L]
+    if c.name_once: codes[:, 1:] = self.pron_codes[order[:, 1:], tid[:, 1:]]    # the full name in the first sentence only
     is_name = (codes <= NAME0) & (codes > VALUE0)
     is_val = codes <= VALUE0
     part = np.where(is_name, NAME0 - codes, 0)
@@ -243,6 +281,10 @@ def _biographies(self: World, individuals, rng: np.random.Generator, split: str 
     vals = self.values[idx][np.arange(B)[:, None, None], order[:, :, None], vpos]
     tok = np.where(is_name, names, np.where(is_val, vals, codes))
     role = np.where(is_name, ROLE_NAME, np.where(is_val, ROLE_VALUE, ROLE_TEXT))
+    if c.name_once:
+        is_pron = (codes <= PRON0) & (codes > NAME0)
+        tok = np.where(is_pron, self.pronoun_ids[np.where(is_pron, PRON0 - codes, 0)], tok)
+        role = np.where(is_pron, ROLE_PRONOUN, role)
     attr = np.broadcast_to(order[:, :, None], codes.shape)
     valid = (codes != EMPTY).reshape(B, -1)
     # compact the valid positions of every row to the left, after <bos>
@@ -261,16 +303,20 @@ World.biographies = _biographies
 
 # %% ../nbs/00_data.ipynb #34283d15
 def templates_used(world: World, batch: Batch) -> np.ndarray:
-    "For each biography and attribute, which template was used ([B, 6]), recovered from the text tokens."
+    "For each biography and attribute, which template was used ([B, 6]), recovered from the text (and pronoun) tokens."
     B, A = len(batch.individuals), len(ATTRIBUTES)
     out = np.full((B, A), -1)
     for r in range(B):
         for a in range(A):
             m = (batch.attr[r] == a)
-            seq = np.where(batch.role[r][m] == ROLE_TEXT, batch.tokens[r][m], -1)
+            role = batch.role[r][m]
+            seq = np.where((role == ROLE_TEXT) | (role == ROLE_PRONOUN), batch.tokens[r][m], -1)
+            pron = world.pron_codes is not None and not (role == ROLE_NAME).any()
             for t in range(world.cfg.n_templates):
-                c = world.codes[a, t]; c = c[c != EMPTY]
-                if np.array_equal(np.where(c >= 0, c, -1), seq): out[r, a] = t; break
+                c = (world.pron_codes if pron else world.codes)[a, t]; c = c[c != EMPTY]
+                ref = np.where(c >= 0, c, -1)
+                if pron: ref = np.where((c <= PRON0) & (c > NAME0), world.pronoun_ids[np.clip(PRON0 - c, 0, len(PRONOUNS) - 1)], ref)
+                if np.array_equal(ref, seq): out[r, a] = t; break
     return out
 
 # %% ../nbs/00_data.ipynb #d8cfbb6b
