@@ -45,6 +45,9 @@ n_individuals: int = 200  # individuals seen in training [1, ]
 n_unseen: int = 100  # never-seen individuals, the hallucination probe [0, ]
 pools: str = "cpu"  # value-pool sizes: the CPU-scale pools (baseline 5.69) or the paper's (6.78) {cpu|paper}
 seed: int = 0  # seed of the world, the initialisation and the data stream [0, ]
+n_first: int = 0  # first/middle-name pool size, 0 means the pools' default (name ambiguity: fewer names, more individuals share each) [0, ]
+n_last: int = 0  # last-name pool size, 0 means the pools' default [0, ]
+name_once: bool = False  # the full name in the first sentence only, a pronoun in the others (bioS style)
 n_layer: int = 2  # transformer layers [1, ]
 n_head: int = 2  # attention heads [1, ]
 d_model: int = 64  # residual width [8, ]
@@ -82,7 +85,8 @@ dev = pick_device(device)
 if not out_dir:
     out_dir = tempfile.mkdtemp(prefix="factdyn-train-")
     print(f"out_dir not set: writing this run to {out_dir}")
-wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed)
+wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed, **({"n_first": n_first} if n_first else {}),
+           **({"n_last": n_last} if n_last else {}), **({"name_once": True} if name_once else {}))
 world = World(WorldConfig.paper(**wkw) if pools == "paper" else WorldConfig(**wkw))
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
                  seed=seed, n_eval=n_eval, n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints,
