@@ -282,6 +282,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         done = step + 1
         if done in evals: log_eval(done); loss_sum.zero_(); run_n = 0
         else: report(done)
-        if done in ckpts or (done in evals and left()): save(done)
-        if done in evals and left(): break
-    return TrainResult(model, pd.DataFrame(rows), world, baseline_loss(world.cfg))
+        stop = done in evals and left()
+        if done in ckpts or stop: save(done)
+        if stop: break
+    return TrainResult(model, pd.DataFrame(rows), world, base)
