@@ -762,6 +762,7 @@ def reuse_identical(spec: RunSpec):
         atomic_write(tmp / DONE, json.dumps({**src.done, 'reused_from': f"{src.experiment}/{src.preset}/{src.name}"}, indent=1))
         if here.exists(): shutil.rmtree(here)
         os.replace(tmp, here)
+        if d.parent == here.parent: shutil.rmtree(d)   # the same run of this preset under its old label: relabelled, not kept twice
         return src
     return None
 

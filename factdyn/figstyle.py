@@ -17,9 +17,9 @@ from .runs import atomic_write
 
 # %% auto #0
 __all__ = ['PAGE_WIDTH', 'ROW_HEIGHT', 'FONT_SIZE', 'TICK_SIZE', 'LEGEND_SIZE', 'SEEN', 'UNSEEN', 'BASELINE', 'PLATEAU',
-           'PLATEAU_ALPHA', 'COLORS', 'STYLE', 'MIN_PRINTED_PT', 'PRINT_WIDTH', 'use_style', 'style', 'figure',
-           'draw_baseline', 'shade_plateau', 'min_font_size', 'check_figure', 'FigureCheckError', 'save_figure',
-           'write_text_atomic', 'write_json_atomic']
+           'PLATEAU_ALPHA', 'COLORS', 'STYLE', 'MIN_PRINTED_PT', 'PRINT_WIDTH', 'TICK_GAP', 'use_style', 'style',
+           'figure', 'draw_baseline', 'shade_plateau', 'min_font_size', 'check_figure', 'FigureCheckError',
+           'save_figure', 'write_text_atomic', 'write_json_atomic']
 
 # %% ../nbs/11_figstyle.ipynb #dbb38ea9
 PAGE_WIDTH = 7.0                              # inches: a full-width figure in the paper
@@ -94,17 +94,22 @@ def _rect(t, renderer):
     t.set_rotation(0); flat = t.get_window_extent(renderer); t.set_rotation(rot)
     return np.array([bb.x0 + bb.x1, bb.y0 + bb.y1]) / 2, flat.width / 2, flat.height / 2, rot, bb
 
-def _overlap(a, b, tol: float = 0.5) -> bool:
-    "Whether two `_rect`s intersect by more than `tol` px in both directions."
+TICK_GAP = 0.25   # the least gap between two tick labels, as a fraction of their font size
+
+def _overlap(a, b, gap: float = 0.0) -> bool:
+    "Whether two `_rect`s come closer than `gap` px in both directions (a negative gap allows that much intersection)."
     (c1, w1, h1, r1, bb1), (c2, w2, h2, r2, bb2) = a, b
     if r1 != r2:   # different rotations (rare): compare bounding boxes
-        return min(bb1.x1, bb2.x1) - max(bb1.x0, bb2.x0) > tol and min(bb1.y1, bb2.y1) - max(bb1.y0, bb2.y0) > tol
+        return min(bb1.x1, bb2.x1) - max(bb1.x0, bb2.x0) > -gap and min(bb1.y1, bb2.y1) - max(bb1.y0, bb2.y0) > -gap
     u, d = np.array([np.cos(np.radians(r1)), np.sin(np.radians(r1))]), c2 - c1   # along the text, and the offset
-    return abs(d @ u) < w1 + w2 - tol and abs(d[1] * u[0] - d[0] * u[1]) < h1 + h2 - tol
+    return abs(d @ u) < w1 + w2 + gap and abs(d[1] * u[0] - d[0] * u[1]) < h1 + h2 + gap
 
-def _overlapping(texts, renderer) -> list:
+def _overlapping(texts, renderer, dpi: float = 72) -> list:
+    "Pairs of `texts` closer than `TICK_GAP` of their (larger) font size."
     rects, n = [_rect(t, renderer) for t in texts], len(texts)
-    return [(texts[i], texts[j]) for i in range(n) for j in range(i + 1, n) if _overlap(rects[i], rects[j])]
+    px = [t.get_fontsize() * dpi / 72 for t in texts]
+    return [(texts[i], texts[j]) for i in range(n) for j in range(i + 1, n)
+            if _overlap(rects[i], rects[j], TICK_GAP * max(px[i], px[j]))]
 
 def _carried(ax, d: str) -> bool:
     "Whether another visible axes sharing `ax`'s `d` axis shows that axis' tick labels and label."
@@ -138,7 +143,7 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
             if not axis.get_label_text().strip(): problems.append(f'{name}: no {d} label')
             if len(labels) < 2 and not isinstance(axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
                 problems.append(f'{name}: {len(labels)} visible {d} tick label(s); a reader needs 2 or more to read values')
-            if pairs := _overlapping(labels, renderer):
+            if pairs := _overlapping(labels, renderer, fig.dpi):
                 a, b = (t.get_text() for t in pairs[0])
                 problems.append(f'{name}: {len(pairs)} pair(s) of overlapping {d} tick labels, e.g. {a!r} and {b!r}')
         series = list(dict.fromkeys(ax.get_legend_handles_labels()[1]))         # rule 4

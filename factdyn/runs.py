@@ -259,6 +259,8 @@ def export_run(run_dir, results_root) -> Path:
     dest = Path(results_root) / src.experiment / src.preset / src.name
     for other in dest.parent.glob(f'{src.label}-*'):             # the same point of the preset, an older version
         if other.name != src.name and other.is_dir() and Run(other).label == src.label: shutil.rmtree(other)
+    for other in dest.parent.glob(f"*-{src.name.rsplit('-', 1)[-1]}"):   # the same run under an older label
+        if other.name != src.name and other.is_dir(): shutil.rmtree(other)
     for f in result_files(src.path): atomic_write(dest / f.name, f.read_bytes())
     return dest
 

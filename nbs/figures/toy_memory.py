@@ -107,6 +107,7 @@ def panels(groups, keys, xlabel, xticks, ref=None):
     fit_axis(a_fin, [val(f"{k}_{y}") for k in keys for y in ("final_old_loss", "final_new_loss")] + [base])
     draw_baseline(a_fin, base, label=f"no knowledge (ln {n_classes})")
     set_categories(a_fin, range(len(keys)), xticks); a_fin.set_xlim(-0.3, len(keys) - 0.7); a_fin.set(xlabel=xlabel, ylabel="final loss", title="after fine-tuning")
+    a_fin.tick_params(axis="x", labelrotation=45)   # six labels of up to four digits do not fit side by side
     handles = {l: h for ax in axes.ravel() for h, l in zip(*ax.get_legend_handles_labels())}
     fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=4)
     return fig
