@@ -23,7 +23,7 @@ __all__ = ['DRIFT_TOL', 'FIGURE_PARAMS', 'ExperimentError', 'find_root', 'defaul
            'canonical_json', 'template_version', 'run_hash', 'n_runs', 'expand', 'RunResult', 'wait_unlocked',
            'is_complete', 'run_state', 'kernel_manager_class', 'execute_notebook', 'execute_run', 'configure_logging',
            'write_manifest', 'Report', 'sweep', 'same_params', 'reuse_identical', 'compare_results', 'rehash',
-           'import_results', 'status', 'check_figure', 'run_figure', 'figures', 'plan', 'reproduce']
+           'import_results', 'status', 'check_figure', 'run_figure', 'write_block', 'figures', 'plan', 'reproduce']
 
 # %% ../nbs/04_engine.ipynb #7dab4df2
 class ExperimentError(ValueError):
@@ -926,6 +926,17 @@ def _md(df: pd.DataFrame) -> str:
     rows = [list(map(str, df.columns)), ['---'] * len(df.columns)] + [[str(v) for v in r] for r in df.itertuples(index=False)]
     return ''.join('| ' + ' | '.join(r) + ' |\n' for r in rows)
 
+def write_block(path, tag: str, text: str) -> bool:
+    "Replace what lies between the lines `<!-- tag -->` and `<!-- /tag -->` of the text file `path` by `text`; False (nothing written) when the file or a marker is absent."
+    path = Path(path)
+    if not path.exists(): return False
+    s = path.read_text(encoding='utf-8')
+    m = re.search(rf'(<!-- {re.escape(tag)} -->\n).*?(<!-- /{re.escape(tag)} -->)', s, flags=re.S)
+    if m is None: return False
+    new = s[:m.end(1)] + text.rstrip('\n') + '\n' + s[m.start(2):]
+    if new != s: atomic_write(path, new)
+    return True
+
 def figures(preset: str, only=None, root=None, store=None, figures_dir=None, runs_root=None, experiments_dir=None,
             log_output: bool = True, progress: bool = True) -> Report:
     "Every figure notebook of every experiment (or `only`), from the results store alone."
@@ -950,6 +961,8 @@ def figures(preset: str, only=None, root=None, store=None, figures_dir=None, run
     if len(t := timings(store, preset)) and not only:
         atomic_write(fd / 'timings.md', f"Runs' own time per experiment at the `{preset}` preset, from the `DONE` markers of "
                      f"the results store (two workers take about half of the sum).\n\n" + _md(t))
+        if figures_dir is None:   # the repository's own figures: the README's table of run times follows them
+            write_block(_root(root) / 'README.md', f'timings:{preset}', _md(t))
     return rep
 
 def plan(preset: str, only=None, root=None, runs_root=None, experiments_dir=None) -> list[tuple[Experiment, list[RunSpec]]]:

@@ -160,6 +160,11 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
     untitled = [str(p[0][0]) for p in panels.values() if not any(_title(ax) for _, ax in p)]
     if untitled and not fig.get_suptitle().strip():                            # rule 5
         problems.append(f"no suptitle, and axes {', '.join(untitled)} {'has' if len(untitled) == 1 else 'have'} no title")
+    titles = [t for _, ax in axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_visible() and t.get_text().strip()]
+    titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
+    if pairs := _overlapping(titles, renderer, fig.dpi):
+        a, b = (t.get_text() for t in pairs[0])
+        problems.append(f'{len(pairs)} pair(s) of overlapping titles, e.g. {a!r} and {b!r}')
     small('figure text', fig.texts)
     for l in fig.legends: small('figure legend text', l.get_texts())
     return problems

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_runs.ipynb #6e978756
 from __future__ import annotations
-import hashlib, json, os, shutil, warnings
+import hashlib, json, os, re, shutil, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -341,17 +341,24 @@ def find_root(start=None) -> Path:
     raise FileNotFoundError(f"no settings.ini found at or above {p}; run inside the repository or set FACTDYN_ROOT")
 
 def find_run(spec: str, store=None) -> Run:
-    "The run of a checkpoint file, a run folder, or 'experiment/preset' (first complete run by seed in `store`, default `<root>/runs`)."
+    "The run of a checkpoint file, a run folder, 'experiment/preset' (first complete run by seed in `store`, default `<root>/runs`) or 'experiment/preset/label'."
     p = Path(spec)
     if p.is_file() and p.parent.name == CKPT_DIR: return Run(p.parent.parent)
     if p.is_dir(): return Run(p)
     parts = spec.strip('/').split('/')
-    if len(parts) == 2 and not spec.startswith(('/', '.')) and not p.suffix:
+    named = len(parts) in (2, 3) and not spec.startswith(('/', '.')) and all(re.fullmatch(r'[\w-]+', x) for x in parts[:2])
+    if named and (len(parts) == 3 or not p.suffix):
         store = Path(store) if store is not None else find_root() / 'runs'
         runs = sorted(results_runs(parts[0], parts[1], store), key=lambda r: (r.params.get('seed', 0), r.name))
-        if runs: return runs[0]
-        raise FileNotFoundError(f"no completed run of {spec!r} in {store}: run `factdyn sweep {parts[0]} --preset {parts[1]}` first")
-    raise FileNotFoundError(f"{spec!r} is neither a checkpoint, a run folder nor 'experiment/preset'")
+        sweep = f"run `factdyn sweep {parts[0]} --preset {parts[1]}` first"
+        if len(parts) == 2:
+            if runs: return runs[0]
+            raise FileNotFoundError(f"no completed run of {spec!r} in {store}: {sweep}")
+        if hit := _latest_per_label([r for r in runs if r.label == parts[2]]): return hit[0]
+        labels = sorted({r.label for r in runs})
+        raise FileNotFoundError(f"no completed run labelled {parts[2]!r} in {store / parts[0] / parts[1]}; "
+                                + (f"labels there: {', '.join(labels)}" if labels else f"there are none: {sweep}"))
+    raise FileNotFoundError(f"{spec!r} is neither a checkpoint, a run folder, 'experiment/preset' nor 'experiment/preset/label'")
 
 # %% ../nbs/12_runs.ipynb #01e43818
 def timings(store, preset: str) -> pd.DataFrame:

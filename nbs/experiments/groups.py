@@ -22,7 +22,8 @@
 # `factdyn.data.SequentialGroupsSampler`), or the two halves in turn, `n_loops` times (`alternating`,
 # `AlternatingGroupsSampler`). Every group has its own evaluation set of held-out templates
 # (`factdyn.curricula.group_eval_sets`), so `metrics.csv` holds `g0_acc`, `g0_loss`, `g1_acc`, … (and `seen_*` for
-# everyone). Writes `metrics.csv`, `summary.json` and `groups.json` into `out_dir`. Defaults are test-sized;
+# everyone). Writes `metrics.csv`, `summary.json` and `groups.json` into `out_dir`; with `attn_probe`, the attention
+# metrics per layer and head at every checkpoint (paper Fig X) to `attention.csv`, as the train template does. Defaults are test-sized;
 # `experiments/groups.yaml` sets the real sizes.
 
 # %%
@@ -31,9 +32,11 @@
 import tempfile, time
 from pathlib import Path
 from factdyn.data import World, WorldConfig, make_sampler
-from factdyn.train import TrainConfig, train, default_model_config
+import pandas as pd
+from factdyn.train import TrainConfig, train, default_model_config, make_eval_sets
 from factdyn.curricula import group_eval_sets, stage_table, jsonable
-from factdyn.runs import write_json
+from factdyn.runs import write_json, atomic_write, checkpoints, model_from_checkpoint
+from factdyn.attention import attention_metrics
 from factdyn.analysis import pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
@@ -59,6 +62,7 @@ n_evals: int = 8  # evenly spaced evaluations; a multiple of the number of stage
 level: float = 0.5  # accuracy whose first crossing in a stage is reported, in steps after the stage's start [0.0, 1.0]
 after: int = 300  # forgetting: a group's accuracy this many steps after its stage ends (nearest evaluation) [1, ]
 n_checkpoints: int = 0  # checkpoints besides the final one [0, ]
+attn_probe: int = 0  # biographies of the per-head attention probe run on every checkpoint, to attention.csv (0: none) [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
 
 # %%
@@ -86,11 +90,26 @@ wall = time.time() - t0
 # ## Summary
 # Per stage (`factdyn.curricula.stage_table`): the trained group's accuracy at the stage's start and end, the steps
 # until it first reaches `level` within the stage, and its accuracy `after` steps past the stage's end. Per group
-# (`g<k>_…`): those of its first stage, and its final accuracy.
+# (`g<k>_…`): those of its first stage, and its final accuracy. With `attn_probe`, the attention metrics of every
+# checkpoint go to `attention.csv`, and the best head's grouping and extraction masses at the first switch and their
+# lowest value after it to the summary (`attn_*`).
 
 # %%
 log = res.log
 st = stage_table(log, stages, level, after)
+attn = {}
+if attn_probe:   # a fixed probe of held-out templates over the whole population, whichever group is being trained
+    probe = make_eval_sets(world, attn_probe, seed=12345, sets=("seen",))["seen"]
+    att = pd.concat([attention_metrics(model_from_checkpoint(p), probe, per_head=True).assign(step=s)
+                     for s, p in checkpoints(out_dir).items()], ignore_index=True)
+    atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
+    # the best head's grouping (layer 1, name -> name) and extraction (last layer, attribute -> any name) at the
+    # checkpoint nearest the first switch, and their lowest value from there on (paper Fig X: they stay high)
+    first = samp.switch_steps[0] if samp.switch_steps else 0
+    for key, col, layer in (("grouping", "name_name", 0), ("extraction", "attr_name_any", int(att.layer.max()))):
+        best = att[att.layer == layer].groupby("step")[col].max()
+        at = best.iloc[int(abs(best.index.values - first).argmin())]
+        attn |= {f"attn_{key}_at_switch": at, f"attn_{key}_min_after": best[best.index >= first].min() if (best.index >= first).any() else at}
 first = st.drop_duplicates("group").set_index("group")      # each group's first stage (its only one when sequential)
 per_group = {f"g{k}_{c}": r[c] for k, r in first.iterrows() for c in ("steps_to_level", "acc_after")}
 per_group |= {f"g{k}_final_acc": log[f"g{k}_acc"].iloc[-1] for k in range(len(samp.groups))}
@@ -99,7 +118,7 @@ summary = jsonable(dict(
     n_stages=n_stages, stage_steps=samp.stage_steps, switch_steps=samp.switch_steps, level=level, after=after,
     group_sizes=[len(g) for g in samp.groups], **per_group, final_seen_loss=log.seen_loss.iloc[-1],
     final_seen_acc=log.seen_acc.iloc[-1], stages=st.to_dict("records"), world_hash=world.content_hash(),
-    sampler=repr(samp), steps_run=int(log.step.iloc[-1]), seconds=wall, device=str(dev)))
+    sampler=repr(samp), steps_run=int(log.step.iloc[-1]), **attn, seconds=wall, device=str(dev)))
 write_json(Path(out_dir, "summary.json"), summary)
 write_json(Path(out_dir, "groups.json"), dict(switch_steps=samp.switch_steps, group_sizes=summary["group_sizes"], stages=stages))
 st

@@ -26,7 +26,10 @@
 # Steps are given by name and resolved from the reference run's plateau (its `summary.json`), snapped to the
 # nearest checkpoint: `init` (0), `phase1` (half-way to the plateau start), `early` (a quarter into the plateau,
 # as the paper's step 500 of a plateau from ≈300 to ≈3.4k), `mid` (mid-plateau), `end` (plateau end), `post` (a third
-# of the way from the plateau end to the end of training), `final` (last step).
+# of the way from the plateau end to the end of training), `final` (last step). A step can also be given as a number
+# (`"300"`), snapped to the nearest checkpoint the same way; a reference without a detected plateau (a `groups` run,
+# paper Fig W) is best addressed by numbers. A step the reference's full checkpoint grid would snap elsewhere (its
+# checkpoints were pruned: its experiment needs `keep_checkpoints: all`) is an error, not a silent substitution.
 # With `reference` empty the notebook first trains a tiny reference itself, so it runs top to bottom as it is.
 #
 # `stop` ends the patched run early (0: at the reference's last step). The learning-rate schedule stays the
@@ -37,23 +40,23 @@
 # %%
 # factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
 # changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
-import json, shutil, tempfile, time
+import json, re, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from factdyn.data import World, WorldConfig
 from factdyn.model import ModelConfig, Transformer
-from factdyn.train import TrainConfig, train, default_model_config
+from factdyn.train import TrainConfig, train, default_model_config, eval_steps
 from factdyn.runs import Run, find_run, write_json, atomic_write, METRICS
 from factdyn.attention import PatchedModel
 from factdyn.analysis import pick_device, set_threads_from_env
 
 # %% tags=["parameters"]
 out_dir: str = ""  # folder for metrics.csv and summary.json (empty: a new temporary folder)
-reference: str = ""  # run folder or experiment/preset of the reference run (empty: train a tiny reference here)
-ref: str = "end"  # which reference checkpoint provides the attention patterns {init|phase1|early|mid|end|post|final}
-start: str = "init"  # from which step the patterns are used {init|phase1|early|mid|end|post|final}
+reference: str = ""  # run folder, experiment/preset or experiment/preset/label of the reference run (empty: train a tiny reference here)
+ref: str = "end"  # reference checkpoint providing the attention patterns: init, phase1, early, mid, end, post, final, or a step number ("300")
+start: str = "init"  # step from which the patterns are used: a name as for ref, or a step number ("300")
 keep_checkpoints: bool = False  # keep the patched run's checkpoints (otherwise only the final one)
 stop: int = 0  # end the patched run at this step, 0 means the reference's last step [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
@@ -66,8 +69,10 @@ if not out_dir:
     print(f"out_dir not set: writing this run to {out_dir}")
 out_dir = Path(out_dir)
 t0 = time.time()
-if reference:
-    ref_run = find_run(reference)
+if reference:   # 'experiment/preset[/label]' is looked up in the run store holding this run (the engine writes runs to
+    # <store>/<experiment>/<preset>/<label>-<hash>: a sweep with --runs-root reads its references there), else <root>/runs
+    store = next((s for s in out_dir.resolve().parents[2:3] if (s / reference.split("/")[0]).is_dir()), None)
+    ref_run = find_run(reference, store)
 else:   # a tiny reference run with checkpoints, inside this run's folder, so that the notebook runs on its own
     ref_run = Run(out_dir / "reference")
     w = World(WorldConfig(n_individuals=60, n_unseen=20))
@@ -76,14 +81,27 @@ else:   # a tiny reference run with checkpoints, inside this run's folder, so th
     s, e = r.plateau()
     write_json(ref_run.path / "summary.json", dict(plateau_start=s, plateau_end=e))
 ckpts = list(ref_run.checkpoints)
+if not ckpts: raise ValueError(f"the reference {ref_run.path} has no checkpoints")
 config = ref_run.config
 T = int(config["train"]["steps"])
 summ = ref_run.summary
 p0 = summ.get("plateau_start") or T // 8
 p1 = summ.get("plateau_end") or (p0 + T) // 2
 named = dict(init=0, phase1=p0 // 2, early=p0 + (p1 - p0) // 4, mid=(p0 + p1) // 2, end=p1, post=p1 + (T - p1) // 3, final=T)
-snap = lambda s: min(ckpts, key=lambda c: (abs(c - s), c))
-ref_step, start_step = snap(named[ref]), snap(named[start])
+# the checkpoints the reference wrote (up to its last one: a run may stop early)
+grid = sorted({c for c in eval_steps(T, int(config["train"].get("n_checkpoints") or 0), 0) if c < max(ckpts)} | {max(ckpts)})
+snap_to = lambda cs, s: min(cs, key=lambda c: (abs(c - s), c))
+def resolve(what: str, value: str) -> int:
+    "A step name or number, snapped to the reference's nearest checkpoint; a clear error before any training."
+    if value in named: s = named[value]
+    elif re.fullmatch(r"\d+", value.strip()): s = int(value)
+    else: raise ValueError(f"{what}={value!r} is neither a step name ({', '.join(named)}) nor a non-negative step number")
+    if s > T: raise ValueError(f"{what}={value!r} (step {s}) is beyond the reference's {T} steps")
+    if (c := snap_to(ckpts, s)) != snap_to(grid, s):
+        raise ValueError(f"{what}={value!r} (step {s}): the reference keeps only the checkpoints {ckpts}, not its step "
+                         f"{snap_to(grid, s)}; rerun it with every checkpoint kept (`keep_checkpoints: all` in its experiment)")
+    return c
+ref_step, start_step = resolve("ref", ref), resolve("start", start)
 print(f"reference {ref_run.path} ({len(ckpts)} checkpoints); plateau {p0}-{p1} of {T} steps")
 stop_step = stop or T
 if not 0 < stop_step <= T: raise ValueError(f"stop={stop} is outside the reference's {T} steps")
@@ -109,7 +127,7 @@ s, e = res.plateau()
 atomic_write(out_dir / "reference_metrics.csv", ref_run.metrics.query("step <= @stop_step").to_csv(index=False))
 summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,
                reference=reference or "trained here", reference_plateau_start=p0, reference_plateau_end=p1,
-               baseline=res.baseline, stop_step=stop_step, final_seen_loss=float(log.seen_loss.iloc[-1]),
+               reference_steps=T, baseline=res.baseline, stop_step=stop_step, final_seen_loss=float(log.seen_loss.iloc[-1]),
                final_seen_acc=float(log.seen_acc.iloc[-1]), min_seen_loss=float(log.seen_loss.min()), seconds=wall)
 write_json(out_dir / "summary.json", summary)
 summary

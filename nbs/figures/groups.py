@@ -23,7 +23,8 @@
 # Groups are numbered from 1 in the figure and tables (group 1 = column `g0` of the runs). Writes
 # `groups_sequential.png` and `groups_alternating.png` (accuracy; those that have runs), `groups_sequential_loss.png`
 # and `groups_alternating_loss.png` (the same for the attribute loss, with the no-knowledge baseline),
-# `groups_summary.md` and `groups.json` into `fig_dir`.
+# `groups_attention.png` (paper Fig X: the attention metrics of the sequential runs through the switches, when the
+# runs probed their attention), `groups_summary.md` and `groups.json` into `fig_dir`.
 
 # %%
 import numpy as np
@@ -185,8 +186,48 @@ for kind in ("sequential", "alternating"):
                     "A, end of training": fmt_seeds(g.g0_final_acc), "B, end of training": fmt_seeds(g.g1_final_acc)}
         rows.setdefault(kind, []).append(row)
         data[cfg] = dict(kind=kind, runs=list(g.run), stages=stages[stages.config == cfg].drop(columns="config").to_dict("records"))
+# %% [markdown]
+# ## Attention through the switches (paper Fig X)
+# With `attn_probe`, a run wrote the attention metrics of every layer and head at each checkpoint, on a fixed probe of
+# held-out templates of the whole population (`attention.csv`). The paper finds them less stable than under a constant
+# distribution, but its grouping and extraction metrics stay high. Drawn for the sequential configuration with the
+# most groups (cosine lr when present): the first layer's name → name mass (the same occurrence's name tokens) and the
+# last layer's mass from the value-predicting position to the sentence's name and to any name, each in its best head
+# (the largest value over heads at that checkpoint) and as the mean over heads; dashed: the switches.
+
+# %%
+ATT = [("name_name", 0, "layer 1: name → name"), ("attr_name", -1, "last layer: attr. → its name"),
+       ("attr_name_any", -1, "last layer: attr. → any name")]
+seq = summ[summ.groups == "sequential"].sort_values(["_n", "_s"], ascending=[False, True])
+att = {r.name: t for r in fi.runs if r.name in set(seq.run) and (t := r.table("attention")) is not None}
+att_rows = []
+if att:
+    cfg = seq[seq.run.isin(att)].config.iloc[0]
+    runs_x = seq[(seq.config == cfg) & seq.run.isin(att)]
+    a = pd.concat([att[r].assign(run=r) for r in runs_x.run], ignore_index=True)
+    top = int(a.layer.max())
+    fig, axes = figure(1, len(ATT), height=3.3, sharey=True)
+    for ax, (col, l, title) in zip(axes, ATT):
+        g = a[a.layer == (top if l < 0 else l)].groupby(["run", "step"])[col]
+        for stat, ls, lab in (("max", "-", "best head"), ("mean", ":", "mean over heads")):
+            plot_seeds(ax, g.agg(stat).reset_index(), col, color=SEEN, ls=ls, label=lab)
+        for t in runs_x.switch_steps.iloc[0]: ax.axvline(t, color="0.45", lw=0.8, ls="--", zorder=1, label="switch of the trained group")
+        ax.set(xlabel="training step", title=title, ylim=(0, 1.02), xlim=(0, int(runs_x.steps.iloc[0])))
+        best = g.max().groupby("step").mean()
+        att_rows.append({"metric (best head)": title, "at the first switch": f"{best.iloc[int(np.abs(best.index.values - runs_x.switch_steps.iloc[0][0]).argmin())]:.2f}",
+                         "lowest after it": f"{best[best.index >= runs_x.switch_steps.iloc[0][0]].min():.2f}", "end": f"{best.iloc[-1]:.2f}"})
+    axes[0].set_ylabel("attention mass")
+    figure_legend(fig, ncol=3)
+    g_lo, e_lo = (float(r["lowest after it"]) for r in att_rows[:2])
+    suptitle(fig, f"{cfg}: after the first switch the best heads' grouping mass stays ≥ {g_lo:.2f} and their "
+                  f"extraction mass ≥ {e_lo:.2f} (Fig X)")
+    figs["attention"] = save_figure(fig, fi.fig_dir / "groups_attention.png")
+print(md_table(att_rows) if att_rows else "no attention.csv in the sequential runs (run them with attn_probe > 0)")
+
+# %%
 HEAD = {"sequential": "**Sequential groups** (stages in order; groups numbered from 1)",
         "alternating": "**Alternating halves** (stages in order: A, B, A, B, …)"}
 table = "".join(f"{HEAD[k]}\n\n{md_table(r)}\n" for k, r in rows.items())
+if att_rows: table += f"\n**Attention through the switches** ({cfg}, mean over seeds of the best head)\n\n{md_table(att_rows)}\n"
 write_summary(fi.fig_dir, "groups", table, dict(level=level, after=after, configurations=data))
 print(table)
