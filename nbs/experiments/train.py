@@ -75,6 +75,7 @@ n_evals: int = 20  # evenly spaced evaluations [1, ]
 n_dense: int = 5  # extra evaluations in the first eighth of training [0, ]
 n_checkpoints: int = 0  # checkpoints besides the final one [0, ]
 stop_below: float = 0.0  # end at the first evaluation with held-out seen loss below this fraction of the baseline (0: run every step) [0.0, ]
+stop_at: int = 0  # end the run at this step, its learning-rate schedule still that of `steps` (0: run every step) [0, ]
 attn_probe: int = 0  # biographies of the per-head attention probe run on every checkpoint (0: none) [0, ]
 order_probe: bool = False  # final model on held-out/training templates in random/fixed order (probe.json)
 device: str = "cpu"  # where to train {cpu|cuda|auto}
@@ -101,7 +102,8 @@ samp = make_sampler(sampler, world, alpha=alpha, n_celebrities=n_celebrities, we
                     epochs=warmup_epochs, batch_size=batch_size, baseline=baseline_loss(world.cfg),
                     max_steps=warmup_max_steps or None, n_start=n_start, n_stages=n_stages, stage_steps=stage_steps)
 print(samp)
-res = train(world, tc, mc, out_dir=out_dir, sampler=samp, device=dev)
+if stop_at > steps: raise ValueError(f"stop_at={stop_at} is beyond steps={steps}")
+res = train(world, tc, mc, out_dir=out_dir, sampler=samp, device=dev, stop_at=stop_at or None)
 wall = time.time() - t0
 
 # %% [markdown]

@@ -20,8 +20,11 @@
 # world) and the `phases` runs of the same preset (the reference itself, a source): the best head's layer-1
 # name → name attention and the last layer's attribute → any name attention at every checkpoint, beside the loss.
 # Writes `grouping.png`, `grouping_summary.md` (per run, at initialisation, plateau start, plateau end and the last
-# step: the best head of each metric) and `grouping.json` into `fig_dir`. A factor "produces a grouping head" here
-# when its best layer-1 head ends above the reference's best by more than the reference seeds' range.
+# common step: the best head of each metric) and `grouping.json` into `fig_dir`. A factor "produces a grouping head"
+# here when its best layer-1 head ends above the reference's best by more than the reference seeds' range. Runs that
+# stop early (`stop_at`, the same schedule) are compared with the reference at their last step: everything is cut at
+# the last step every run reached. Besides layer 1 (the paper's), the table gives the best head over the later
+# layers, with its layer: in our reference a grouping head can form in layer 2.
 
 # %%
 import numpy as np
@@ -48,9 +51,12 @@ def factor(r) -> str:
             f"{p['n_layer']} layers" if r.name.startswith("n_layer") else f"{p['pos']} positions" if r.name.startswith("pos") else r.label)
 att = pd.concat([r.table("attention").assign(run=r.name, factor=factor(r)) for r in runs if r.table("attention") is not None],
                 ignore_index=True)
+T_common = int(att.groupby("run").step.max().min())             # the last step every run reached
+att = att[att.step <= T_common]
 last = att.groupby("run").layer.transform("max")
 best = lambda metric, layer_sel: (att[layer_sel].groupby(["factor", "run", "step"])[metric].max().reset_index())
 g1, ex = best("name_name", att.layer == 0), best("attr_name_any", att.layer == last)
+later = att[att.layer > 0].sort_values("name_name").groupby(["run", "step"]).last().reset_index()   # best head of layers 2+
 summ = pd.DataFrame([dict(run=r.name, factor=factor(r), seed=r.params.get("seed"), **{k: r.summary.get(k) for k in
                      ("plateau_start", "plateau_end", "final_seen_loss", "baseline")}) for r in runs])
 base = float(summ.baseline.iloc[0])
@@ -72,7 +78,7 @@ for ax, d, metric in ((axes[0], g1, "name_name"), (axes[1], ex, "attr_name_any")
 axes[0].set(title="grouping: layer 1, best head", ylabel="attention share")
 axes[1].set(title="extraction: last layer, best head", ylabel="attention share")
 for f in ORDER:
-    for i, (run, m) in enumerate(fi.metrics.merge(summ[["run", "factor"]], on="run").query("factor == @f").groupby("run")):
+    for i, (run, m) in enumerate(fi.metrics.merge(summ[["run", "factor"]], on="run").query("factor == @f and step <= @T_common").groupby("run")):
         axes[2].plot(m.step, m.seen_loss, color=COL[f], lw=1.2, alpha=1 if i == 0 else 0.4)
 draw_baseline(axes[2], base); axes[2].set_yscale("log"); plain_log_ticks(axes[2].yaxis)
 axes[2].set(title="held-out loss", xlabel="training step", ylabel="attribute loss (nats)")
@@ -96,12 +102,16 @@ def at(d, metric, run, step):
     return float(x.iloc[(x.step - step).abs().argsort().iloc[0]][metric])
 rows = []
 for s in summ.itertuples():
-    T = int(att[att.run == s.run].step.max())
-    for when, step in (("init", 0), ("plateau start", s.plateau_start), ("plateau end", s.plateau_end), ("final", T)):
+    for when, step in (("init", 0), ("plateau start", s.plateau_start), ("plateau end", s.plateau_end), (f"step {T_common}", T_common)):
+        if step is not None and step > T_common: step = None
+        lay = at(later, "layer", s.run, step)
         rows.append(dict(factor=s.factor, run=s.run, moment=when, step=step, grouping_best=at(g1, "name_name", s.run, step),
+                         grouping_best_later=at(later, "name_name", s.run, step), later_layer=None if lay is None else int(lay) + 1,
                          extraction_best=at(ex, "attr_name_any", s.run, step)))
-table = md_table(rows, ["factor", "run", "moment", "step", "grouping_best", "extraction_best"])
+table = (f"Compared up to step {T_common}, the last step every run reached. grouping_best: the best layer-1 head's "
+         f"name → name; grouping_best_later: the best head of layers 2 and up, in layer later_layer.\n\n"
+         + md_table(rows, ["factor", "run", "moment", "step", "grouping_best", "grouping_best_later", "later_layer", "extraction_best"]))
 wall, run_secs = wall_time(fi.runs)
-write_summary(fi.fig_dir, "grouping", table, dict(rows=rows, factors_with_grouping=above, final_grouping=end.reset_index().to_dict("records"),
+write_summary(fi.fig_dir, "grouping", table, dict(rows=rows, common_step=T_common, factors_with_grouping=above, final_grouping=end.reset_index().to_dict("records"),
                                                   wall_seconds=wall, run_seconds=run_secs))
 print(table)
