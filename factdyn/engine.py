@@ -759,10 +759,11 @@ def reuse_identical(spec: RunSpec):
             try: os.link(a, b)
             except OSError: shutil.copy2(a, b)
         shutil.copytree(d, tmp, copy_function=link, ignore=shutil.ignore_patterns('.lock', '_*'))
-        atomic_write(tmp / DONE, json.dumps({**src.done, 'reused_from': f"{src.experiment}/{src.preset}/{src.name}"}, indent=1))
+        moved = d.parent == here.parent   # the same run of this preset under its old label: relabelled, not kept twice
+        atomic_write(tmp / DONE, json.dumps({**src.done, ('relabelled_from' if moved else 'reused_from'): f"{src.experiment}/{src.preset}/{src.name}"}, indent=1))
         if here.exists(): shutil.rmtree(here)
         os.replace(tmp, here)
-        if d.parent == here.parent: shutil.rmtree(d)   # the same run of this preset under its old label: relabelled, not kept twice
+        if moved: shutil.rmtree(d)
         return src
     return None
 
