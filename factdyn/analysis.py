@@ -60,10 +60,11 @@ def suptitle(fig, *lines, size: float | None = None):
 
 # %% ../nbs/06_analysis.ipynb #1bbaabc0
 def plot_seeds(ax, runs: pd.DataFrame, y: str, x: str = 'step', label: str | None = None, color=None, ls: str = '-',
-               faint: float = 0.3, **kw) -> pd.Series:
-    "One configuration's `y` against `x`: each run (seed; a `run` column tells them apart) faint when there are several, and their mean at each `x` in full, named `label`; returns the mean."
+               faint: float = 0.3, common: bool = False, **kw) -> pd.Series:
+    "One configuration's `y` against `x`: each run (seed; a `run` column tells them apart) faint when there are several, and their mean at each `x` in full, named `label`; returns the mean. With `common`, the mean stops where the shortest run stops (runs that end at different steps would otherwise make it jump)."
     runs = runs[np.isfinite(pd.to_numeric(runs[y], errors='coerce'))].sort_values(x)
     mean = runs.groupby(x)[y].mean()
+    if common and 'run' in runs and len(runs): mean = mean[mean.index <= runs.groupby('run')[x].max().min()]
     line, = ax.plot(mean.index, mean.values, color=color, ls=ls, label=label, **kw)
     seeds = [g for _, g in runs.groupby('run')] if 'run' in runs else [runs]
     if len(seeds) > 1:

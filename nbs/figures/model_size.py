@@ -73,7 +73,7 @@ fig, (ax, bx) = figure(1, 2, height=3.6)
 sizes_df = df[df.run.isin(sizes.run)].drop(columns=["d_model", "non_embedding_params"], errors="ignore").merge(
     sizes[["run", "d_model", "non_embedding_params"]], on="run")
 for i, (p, g) in enumerate(sizes_df.groupby("non_embedding_params", sort=True)):
-    plot_seeds(ax, g, "seen_loss", color=f"C{i}", label=f"width {int(g.d_model.iloc[0])} ({p / 1e6:.2g}M parameters)")
+    plot_seeds(ax, g, "seen_loss", color=f"C{i}", label=f"width {int(g.d_model.iloc[0])} ({p / 1e6:.2g}M parameters)", common=True)
 draw_baseline(ax, base)
 ax.set_yscale("log"); plain_log_ticks(ax.yaxis)
 ax.set_xlabel("training step"); ax.set_ylabel("held-out attribute loss (nats)")
@@ -96,7 +96,8 @@ bx.set_xlabel("relative size (parameters or N)"); bx.set_ylabel("plateau end, re
 bx.set_title("model size against population")
 figure_legend(fig, ncol=2)
 msg = ("Plateau end against model size: no plateau end to fit" if fit_size is None else
-       f"Plateau end grows as params^{fit_size['b']:.2f}" + ("" if fit_pop is None else f" but as N^{fit_pop['b']:.2f}"))
+       f"Plateau end ∝ params^{show(fit_size)} over {sizes.non_embedding_params.max() / sizes.non_embedding_params.min():.0f}× parameters"
+       + ("" if fit_pop is None else f",\nbut ∝ N^{show(fit_pop)} over {pops.n_individuals.max() / pops.n_individuals.min():.0f}× individuals"))
 suptitle(fig, msg)
 save_figure(fig, fi.fig_dir / "model_size.png")
 
