@@ -218,7 +218,7 @@ if att:
                          "lowest after it": f"{best[best.index >= runs_x.switch_steps.iloc[0][0]].min():.2f}", "end": f"{best.iloc[-1]:.2f}"})
     axes[0].set_ylabel("attention mass")
     figure_legend(fig, ncol=3)
-    g_lo, e_lo = (float(r["lowest after it"]) for r in att_rows[:2])
+    g_lo, e_lo = (float(att_rows[i]["lowest after it"]) for i in (0, 2))   # extraction: attribute → any name, as the runs' summaries and the ledger
     suptitle(fig, f"{cfg}: after the first switch the best heads' grouping mass stays ≥ {g_lo:.2f} and their "
                   f"extraction mass ≥ {e_lo:.2f} (Fig X)")
     figs["attention"] = save_figure(fig, fi.fig_dir / "groups_attention.png")
