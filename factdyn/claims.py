@@ -14,7 +14,7 @@ from .runs import collect, collect_summaries, results_runs, atomic_write, write_
 from .analysis import bootstrap_power_law
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'boot', 'overlap',
+__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'slope', 'corr', 'boot', 'overlap',
            'evaluate_claims', 'write_ledger']
 
 # %% ../nbs/13_claims.ipynb #1c99968e
@@ -54,6 +54,14 @@ def hi(x): v = _num(x); return float(v.max()) if len(v) else None
 def ratio(a, b): return None if a is None or b is None or b == 0 else a / b
 def show(x, digits: int = 3) -> str: return '—' if x is None else f"{x:.{digits}g}"
 
+def where(df: pd.DataFrame, **eq) -> pd.DataFrame:
+    "The rows of `df` whose columns equal `eq` (`where(X('regime'), steps=2400)`); no rows when a column is missing."
+    keep = pd.Series(True, index=df.index)
+    for k, v in eq.items():
+        if k not in df: return df.iloc[:0]
+        keep &= df[k] == v
+    return df[keep]
+
 def slope(x, y):
     "Least-squares slope of log y on log x over the pairs where both are positive (None with fewer than 2 distinct x)."
     d = pd.DataFrame(dict(x=pd.to_numeric(pd.Series(list(x)), errors='coerce'), y=pd.to_numeric(pd.Series(list(y)), errors='coerce')))
@@ -90,7 +98,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
             return pd.concat(fr, ignore_index=True) if fr else pd.DataFrame()
         ns = dict(S=collect_summaries(c.experiment, preset, store), M=collect(c.experiment, preset, store), T=T,
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
-                  overlap=overlap, boot=boot, np=np, pd=pd)
+                  overlap=overlap, where=where, boot=boot, np=np, pd=pd)
         try:
             value = eval(c.value, ns)
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue

@@ -17,7 +17,8 @@
 # # Figure: every sampling strategy at a fixed budget (paper Fig 4 right, Fig J, and two untested proposals)
 #
 # Gathers the `strategies` results (celebrities, warm-up, adaptive warm-up, gradual growth) with those of its
-# sources — `power_law` (uniform = α 0, and the power laws) and `warmup_grid` (more warm-up settings) — keeping
+# sources — `power_law` (uniform = α 0, and the power laws), `warmup_grid` (more warm-up settings) and `regime`
+# (uniform sampling) — keeping
 # only runs whose budget, batch, model and optimizer equal those of a `strategies` run
 # (`factdyn.curricula.comparable_runs`). Seeds are averaged; for each strategy and population size N the best
 # setting is the one with the lowest mean final attribute loss (`best_settings`), and the figure says how many
@@ -47,7 +48,7 @@ experiment: str = "strategies"  # experiment whose results are plotted
 preset: str = "smoke"  # preset of those results
 store: str = "../results"  # the results store
 fig_dir: str = "../figures/smoke"  # where images and tables are written
-sources: list = ["power_law", "warmup_grid"]  # experiments whose comparable runs join the comparison
+sources: list = ["power_law", "warmup_grid", "regime"]  # experiments whose comparable runs join the comparison
 
 # %%
 fi = figure_inputs(experiment, preset, store, fig_dir, sources)

@@ -43,7 +43,7 @@ experiment: str = "warmup_control"  # experiment whose results are plotted
 preset: str = "smoke"  # preset of those results
 store: str = "../results"  # the results store
 fig_dir: str = "../figures/smoke"  # where images and tables are written
-sources: list = ["warmup_grid", "strategies", "power_law"]  # experiments whose comparable runs give the references
+sources: list = ["warmup_grid", "strategies", "power_law", "regime"]  # experiments whose comparable runs give the references
 
 # %%
 fi = figure_inputs(experiment, preset, store, fig_dir, sources)

@@ -19,7 +19,7 @@
 # Reads the `warmup_grid` results (uniform training on the first `n_warmup` individuals for `warmup_epochs` epochs
 # of the full population, then on everyone), adds the fixed warm-up runs of `strategies` with the same population,
 # budget and model (`factdyn.curricula.comparable_runs`), and takes the uniform reference from the α = 0 runs of
-# `power_law` (or uniform runs of `strategies`). Seeds are averaged. Writes into `fig_dir`:
+# `power_law`, the uniform runs of `regime` or those of `strategies`. Seeds are averaged. Writes into `fig_dir`:
 #
 # - `warmup_grid.png`: final loss and final accuracy against the warm-up length, one line per subset size, beside
 #   uniform sampling (Figs I, K, L);
@@ -42,7 +42,7 @@ from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_
 from factdyn.runs import figure_inputs, wall_time
 
 # %% tags=["parameters"]
-sources: list = ["strategies", "power_law"]  # experiments whose comparable runs join the comparison
+sources: list = ["strategies", "power_law", "regime"]  # experiments whose comparable runs join the comparison
 experiment: str = "warmup_grid"  # experiment whose results are plotted
 preset: str = "smoke"  # preset of those results
 store: str = "../results"  # the results store
