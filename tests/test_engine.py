@@ -186,6 +186,8 @@ def test_dask_path_matches_sequential(tmp_path):
     with dask.config.set({'temporary-directory': str(tmp_path / 'dask-scratch')}), \
          distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         rd = E.sweep(E.expand(toy(), 'cpu', dsk), scheduler=cluster.scheduler_address, log_output=False, progress=False)
+        with distributed.Client(cluster) as client:     # Dask's nanny gives its workers an aggressive malloc trim ...
+            trims = set(client.run(lambda: os.environ.get('MALLOC_TRIM_THRESHOLD_', 'unset')).values())
     assert [r.status for r in rs.runs] == [r.status for r in rd.runs] == ['done'] * 4
     names = run_dirs(seq)
     assert len(names) == 4 and names == run_dirs(dsk)
@@ -196,6 +198,8 @@ def test_dask_path_matches_sequential(tmp_path):
         assert (a / 'metrics.csv').read_text() == (b / 'metrics.csv').read_text()
         assert json.loads((a / 'summary.json').read_text())['threads'] == ''               # sequential: unset
         assert json.loads((b / 'summary.json').read_text())['threads'] == str(max(1, os.cpu_count() // 2))
+        assert json.loads((b / 'summary.json').read_text())['malloc_trim'] == 'unset'      # ... that the kernels do not inherit
+    assert trims != {'unset'}, trims
 
 
 def test_cli_help_and_reproduce_end_to_end(tmp_path, capsys):
