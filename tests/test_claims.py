@@ -81,3 +81,14 @@ def test_forgetting_claim_judges_each_optimizer_variant(tmp_path):
     row = evaluate_claims([c for c in CLAIMS if c.id == 'forgetting-vs-new'], tmp_path, 'cpu').iloc[0]
     assert row.verdict == "partly" and row.value == pytest.approx(0.316, abs=1e-3), row.ours
     assert 'fresh AdamW -1.00' in row.ours and 'carried AdamW' in row.ours
+
+
+def test_curricula_headline_needs_three_seeds(tmp_path):
+    "One seed decides nothing: with the best warm-up at a single seed, warm-up vs uniform is not decided."
+    import shutil
+    from factdyn.claims import evaluate_claims
+    _curricula_store(tmp_path)
+    for r in (tmp_path / 'warmup_grid' / 'cpu').iterdir():
+        if '"seed": 0' not in (r / 'params.json').read_text().replace('"seed":0', '"seed": 0'): shutil.rmtree(r)
+    df = evaluate_claims([c for c in CLAIMS if c.id in ('warmup-vs-uniform', 'warmup-vs-control')], tmp_path, 'cpu')
+    assert df.verdict.tolist() == ['not decided', 'not decided'], df.ours.tolist()
