@@ -14,8 +14,8 @@ from .runs import collect, collect_summaries, results_runs, atomic_write, write_
 from .analysis import bootstrap_power_law
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'slope', 'corr', 'boot', 'overlap',
-           'evaluate_claims', 'write_ledger']
+__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'best', 'slope', 'corr', 'boot',
+           'overlap', 'evaluate_claims', 'write_ledger']
 
 # %% ../nbs/13_claims.ipynb #1c99968e
 VERDICTS = ('reproduced', 'partly', 'not reproduced', 'not decided', 'not run', 'not attempted', 'error')
@@ -62,6 +62,13 @@ def where(df: pd.DataFrame, **eq) -> pd.DataFrame:
         keep &= df[k] == v
     return df[keep]
 
+def best(df: pd.DataFrame, by, metric: str = 'final_seen_loss') -> pd.DataFrame:
+    "The rows of the group of `by` (a setting's seeds) with the lowest mean `metric`; no rows when `df` has none."
+    if not len(df): return df
+    g = df.groupby(list(by))
+    k = g[metric].mean().idxmin()
+    return g.get_group(k if isinstance(k, tuple) else (k,))
+
 def slope(x, y):
     "Least-squares slope of log y on log x over the pairs where both are positive (None with fewer than 2 distinct x)."
     d = pd.DataFrame(dict(x=pd.to_numeric(pd.Series(list(x)), errors='coerce'), y=pd.to_numeric(pd.Series(list(y)), errors='coerce')))
@@ -98,7 +105,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
             return pd.concat(fr, ignore_index=True) if fr else pd.DataFrame()
         ns = dict(S=collect_summaries(c.experiment, preset, store), M=collect(c.experiment, preset, store), T=T,
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
-                  overlap=overlap, where=where, boot=boot, np=np, pd=pd)
+                  overlap=overlap, where=where, best=best, boot=boot, np=np, pd=pd)
         try:
             value = eval(c.value, ns)
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue
