@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 from factdyn.runs import figure_inputs, wall_time
-from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline
+from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
 from factdyn.analysis import md_table, fmt
 from factdyn.curricula import (fig_title, CONFIG, comparable_runs, over_seeds, best_settings, verdict, seeds_note, fmt_spread,
                                draw_seeds, fit_axis, set_categories, n_label, jsonable)
@@ -52,17 +52,23 @@ c = runs[runs.experiment == experiment].copy()
 c["N"], c["K"] = c.n_individuals + c.n_unseen, c.n_individuals
 c["acc_all"] = (c.K * c.final_seen_acc + (c.N - c.K) * c.final_unseen_acc.fillna(0)) / c.N
 c["acc_all_paper"] = c.K / c.N * c.final_seen_acc
-ctrl = over_seeds(c, ["N", "K"], ["final_seen_acc", "final_unseen_acc", "acc_all", "acc_all_paper", "final_seen_loss", "final_unseen_loss"])
+c["ratio"] = c.final_seen_loss / c.baseline
 base = float(c.baseline.iloc[0])
+# The headline budget: the one with the most control runs (the regime point; others are the budget curve's)
+counts = c.groupby("steps").size()
+T0 = int(counts[counts == counts.max()].index.max())
+ctrl_all = over_seeds(c, ["N", "K", "steps"], ["final_seen_acc", "final_unseen_acc", "acc_all", "acc_all_paper", "final_seen_loss",
+                                               "final_unseen_loss", "ratio"])
+ctrl = ctrl_all[ctrl_all.steps == T0].drop(columns="steps").reset_index(drop=True)
 Ns = sorted(ctrl.N.unique())
-others = runs[(runs.experiment != experiment) & (runs.n_unseen == 0)]
+others = runs[(runs.experiment != experiment) & (runs.n_unseen == 0)].assign(ratio=lambda d: d.final_seen_loss / d.baseline)
 refs = {}
 for N in Ns:
-    on = others[others.n_individuals == N]
+    on = others[(others.n_individuals == N) & (others.steps == T0)]
     w, u = on[on.strategy == "warm-up"], on[on.strategy == "uniform"]
     refs[N] = dict(warmup=best_settings(w, by=["n_individuals"]).iloc[0] if len(w) else None,
                    uniform=best_settings(u, by=["n_individuals"]).iloc[0] if len(u) else None)
-    print(N, "warm-up settings:", w.setting.nunique(), "uniform runs:", len(u))
+    print(N, "at T =", T0, "warm-up settings:", w.setting.nunique(), "uniform runs:", len(u))
 print(ctrl.drop(columns="runs").to_string())
 
 
@@ -109,12 +115,65 @@ for (ax, ax2), N in zip(axes, Ns):
     draw_baseline(ax2, base)
     shown = logs[logs.run.isin(sum(cs.runs, []) + sum([r.runs for r in (u, w) if r is not None], []))]
     fit_axis(ax2, [*shown.seen_loss, *shown.get("unseen_loss", pd.Series(dtype=float)), base])
-    ax2.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"loss, N {n_label(N)}")
+    ax2.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"loss, N {n_label(N)}, T = {T0}")
 handles = {"bars, dark: K/N × accuracy on the K": Patch(color="0.5"), "bars, light: the rest, measured": Patch(color="0.5", alpha=0.35),
            **{l: h for ax in axes[:, 1] for h, l in zip(*ax.get_legend_handles_labels())}}
 fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3, fontsize=8)
 fig_title(fig, "; ".join(message(N) for N in Ns))
 save_figure(fig, fi.fig_dir / "warmup_control.png")
+
+# %% [markdown]
+# ## Where warm-up pays: the budget curve (beyond the paper)
+# The paper compares the strategies at one budget. Here the same three are set against the budget T at the headline
+# population: uniform training on everyone, the best warm-up setting of the headline budget (the same subset and
+# warm-up length at every T) and the controls. Every seed is a dot, the mean a line; left: accuracy over everyone,
+# right: final loss over everyone as a fraction of the no-knowledge baseline. A budget where the warm-up's seed range
+# overlaps another strategy's is a tie there.
+
+# %%
+N0 = int(ctrl.groupby("N").n_seeds.sum().idxmax())
+w0 = refs[N0]["warmup"]
+on = others[others.n_individuals == N0]
+series = [("uniform on all N", "0.4", on[on.strategy == "uniform"], "final_seen_acc")]
+if w0 is not None: series.append((f"best warm-up: {w0.setting}", "C0", on[(on.strategy == "warm-up") & (on.setting == w0.setting)], "final_seen_acc"))
+series += [(f"K = {n_label(K)} only", f"C{k + 1}", c[(c.N == N0) & (c.K == K)], "acc_all") for k, K in enumerate(sorted(c[c.N == N0].K.unique()))]
+curve = pd.concat([over_seeds(d.assign(acc=d[col]), ["steps"], ["acc", "ratio"]).assign(series=name)
+                   for name, _, d, col in series if len(d)], ignore_index=True)
+budgets = sorted(curve.steps.unique())
+
+
+def budget_message():
+    if w0 is None or len(budgets) < 2: return (f"N {n_label(N0)}: accuracy over everyone at {len(budgets)} budget"
+                                               f"{'s' if len(budgets) != 1 else ''} so far; the curve needs runs at other budgets")
+    wc = curve[curve.series == series[1][0]].set_index("steps")
+    parts = []
+    for name in [series[0][0], *[s[0] for s in series[2:]]]:
+        o = curve[curve.series == name].set_index("steps")
+        both = [T for T in wc.index if T in o.index]
+        ahead = sum(verdict(wc.loc[T], o.loc[T], col="acc") == "higher" for T in both)
+        parts.append(f"{'control ' + name.replace(' only', '') if name.startswith('K') else 'uniform'} at {ahead}/{len(both)}")
+    return f"N {n_label(N0)}, accuracy over everyone: the best warm-up is ahead (outside the seed range) of " + ", ".join(parts) + " budgets"
+
+
+fig, axes = figure(1, 2, height=3.2)
+for name, col, d, ycol in series:
+    if not len(d): continue
+    g = curve[curve.series == name]
+    for ax, y, gy in ((axes[0], d[ycol], g.acc), (axes[1], d.ratio, g.ratio)):
+        ax.plot(d.steps, y, "o", color=col, ms=4, alpha=0.6)
+        ax.plot(g.steps, gy, "-", color=col, lw=1.5, label=name)
+axes[1].axhline(1.0, color=BASELINE, ls="--", lw=1, label="no-knowledge baseline")
+fit_axis(axes[0], [0, *curve.acc_max], lower=0)
+fit_axis(axes[1], [*curve.ratio_min, *curve.ratio_max, 1.0], lower=0)
+for ax, name, t in ((axes[0], "final accuracy over all N", "accuracy over everyone"),
+                    (axes[1], "final loss over all N / baseline", "loss over everyone")):
+    ax.set_xticks(budgets); ax.set(xlabel="budget T (steps)", ylabel=name, title=t)
+    if len(budgets) == 1: ax.set_xlim(budgets[0] * 0.8, budgets[0] * 1.2)
+h = {l: hd for ax in axes for hd, l in zip(*ax.get_legend_handles_labels())}
+fig.legend(h.values(), h.keys(), loc="outside lower center", ncol=3)
+fig_title(fig, budget_message())
+save_figure(fig, fi.fig_dir / "warmup_budget.png")
+print(curve.drop(columns="runs").to_string())
 
 # %% [markdown]
 # ## Numbers beside the paper's
@@ -146,7 +205,8 @@ table = (md_table(rows) + f"\n{seeds_note(ctrl.n_seeds)}. This experiment's {len
          f"last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / "warmup_control_summary.md", table)
 write_json_atomic(fi.fig_dir / "warmup_control.json", jsonable(dict(
-    baseline=base, controls=ctrl.to_dict("records"),
+    baseline=base, steps=T0, controls=ctrl.to_dict("records"),
+    budget_curve=dict(n_individuals=N0, budgets=budgets, rows=curve.drop(columns="runs").to_dict("records")),
     references={f"{N:g}": {k: (None if r is None else dict(setting=r.setting, runs=r.runs, final_acc=r.final_seen_acc,
                                                             final_loss=r.final_seen_loss, n_seeds=r.n_seeds))
                            for k, r in refs[N].items()} for N in Ns})))
