@@ -14,8 +14,8 @@ from .runs import collect, collect_summaries, results_runs, atomic_write, write_
 from .analysis import bootstrap_power_law
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'best', 'slope', 'corr', 'boot',
-           'overlap', 'evaluate_claims', 'write_ledger']
+__all__ = ['VERDICTS', 'RESERVED', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'best', 'slope', 'corr',
+           'boot', 'overlap', 'evaluate_claims', 'write_ledger']
 
 # %% ../nbs/13_claims.ipynb #1c99968e
 VERDICTS = ('reproduced', 'partly', 'not reproduced', 'not decided', 'not run', 'not attempted', 'error')
@@ -31,9 +31,22 @@ class Claim:
     value: str | None = None
     ours: str | None = None
     rule: str | None = None
+    let: dict | None = None          # name -> expression, evaluated in order before `value`
+
+RESERVED = frozenset({'S', 'M', 'T', 'X', 'value', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'overlap', 'where', 'best',
+                      'boot', 'np', 'pd'})
+
+def _let_errors(cl: Claim) -> list[str]:
+    "What is wrong with a claim's `let` (a mapping of new identifiers to expressions)."
+    if cl.let is None: return []
+    if not isinstance(cl.let, dict): return [f"claim {cl.id}: let must map names to expressions"]
+    bad = [k for k, v in cl.let.items() if not (isinstance(k, str) and k.isidentifier() and isinstance(v, str))]
+    taken = sorted(set(cl.let) & RESERVED)
+    return ([f"claim {cl.id}: let entries must be identifier: expression, not {bad}"] if bad else []) + \
+           ([f"claim {cl.id}: let may not rebind {taken}"] if taken else [])
 
 def load_claims(path) -> list[Claim]:
-    "The claims of a ledger file, checked: unique ids, and the three expressions wherever an experiment is named."
+    "The claims of a ledger file, checked: unique ids, the three expressions wherever an experiment is named, `let` names."
     raw = yaml.safe_load(Path(path).read_text())
     if not isinstance(raw, list): raise ValueError(f"{path}: a list of claims expected")
     out, errs = [], []
@@ -41,6 +54,7 @@ def load_claims(path) -> list[Claim]:
         try: cl = Claim(**c)
         except TypeError as e: errs.append(f"{path}: claim {i + 1}: {e}"); continue
         if cl.experiment and not (cl.value and cl.ours and cl.rule): errs.append(f"{path}: claim {cl.id}: value, ours and rule are needed")
+        errs += [f"{path}: {e}" for e in _let_errors(cl)]
         out.append(cl)
     if dup := sorted({c.id for c in out if [d.id for d in out].count(c.id) > 1}): errs.append(f"{path}: duplicate ids {dup}")
     if errs: raise ValueError('\n'.join(errs))
@@ -107,6 +121,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
                   overlap=overlap, where=where, best=best, boot=boot, np=np, pd=pd)
         try:
+            for name, expr in (c.let or {}).items(): ns[name] = eval(expr, ns)
             value = eval(c.value, ns)
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue
             ns['value'] = value

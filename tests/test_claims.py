@@ -67,6 +67,7 @@ def test_curricula_claims_compare_at_the_regime_point_with_seeds(tmp_path, warmu
     if warmup_loss == 1.0:
         assert v['warmup-vs-uniform'] == pytest.approx(4.2 / 1.0667, rel=1e-3)
         assert v['warmup-vs-control'] == pytest.approx((0.8 + 0.78 * 2) / 3 - (2600 * 0.7 + 1400 * 0.02) / 4000)
+        assert 'control on K = 2600 0.462 [0.462–0.462]' in df.ours['warmup-vs-control'], df.ours['warmup-vs-control']
     else:   # warm-up 4.15 / 4.25 / 4.25 against uniform 4.1-4.3: inside the seed range, a tie
         assert v['warmup-vs-uniform'] == pytest.approx(4.2 / (4.15 + 4.25 * 2) * 3)
     assert df.verdict['warmup-vs-uniform'] == verdict
