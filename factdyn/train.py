@@ -41,6 +41,7 @@ class TrainConfig:
     n_evals: int | None = None       # evenly spaced evaluations over the run (None: steps // 50, within [4, 40])
     n_dense: int | None = None       # extra evaluations in the first dense_frac of the run (None: n_evals // 4)
     dense_frac: float = 0.125
+    dense_start: int = 0             # step where the dense evaluations begin (e.g. where attention is frozen)
     n_checkpoints: int = 0           # checkpoints besides the final one (0: final only)
     shuffle: bool = True             # random sentence order (the paper's shuffle_templates)
     n_templates: int = 0             # training templates per individual (0: all n_train_templates)
@@ -60,7 +61,8 @@ class TrainConfig:
         need(self.n_eval >= 1 and self.eval_batch >= 1, "n_eval and eval_batch must be >= 1")
         if self.n_evals is None: object.__setattr__(self, 'n_evals', min(40, max(4, self.steps // 50)))
         if self.n_dense is None: object.__setattr__(self, 'n_dense', self.n_evals // 4)
-        need(self.n_evals >= 1 and self.n_dense >= 0 and 0 < self.dense_frac <= 1, "bad evaluation schedule")
+        need(self.n_evals >= 1 and self.n_dense >= 0 and 0 < self.dense_frac <= 1 and 0 <= self.dense_start <= self.steps,
+             "bad evaluation schedule")
         need(self.n_checkpoints >= 0, "n_checkpoints must be >= 0")
         need(self.n_templates >= 0, f"n_templates must be >= 0, got {self.n_templates}")
         need(self.stop_below >= 0, f"stop_below must be >= 0, got {self.stop_below}")
@@ -71,10 +73,10 @@ class TrainConfig:
         lo = self.lr * self.min_lr_ratio
         return lo + 0.5 * (self.lr - lo) * (1 + math.cos(math.pi * step / max(1, self.steps - 1)))
 
-def eval_steps(total: int, n_evals: int, n_dense: int = 0, dense_frac: float = 0.125) -> list[int]:
-    "Sorted unique steps in [0, total]: n_evals evenly spaced, plus n_dense in the first dense_frac of the run."
+def eval_steps(total: int, n_evals: int, n_dense: int = 0, dense_frac: float = 0.125, dense_start: int = 0) -> list[int]:
+    "Sorted unique steps in [0, total]: n_evals evenly spaced, plus n_dense over dense_frac of the run from dense_start."
     s = set(np.linspace(0, total, n_evals + 1).round().astype(int))
-    if n_dense: s |= set(np.linspace(0, total * dense_frac, n_dense + 1).round().astype(int))
+    if n_dense: s |= set(np.linspace(dense_start, min(total, dense_start + total * dense_frac), n_dense + 1).round().astype(int))
     return sorted(int(x) for x in s)
 
 # %% ../nbs/03_train.ipynb #3c871ad4
@@ -195,7 +197,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
     if optim_state is not None: opt.load_state_dict(copy.deepcopy(optim_state))   # e.g. pre-training's moments (copied: AdamW updates its state in place)
     sampler = sampler or UniformSampler(world.seen)
     eval_sets = make_eval_sets(world, tc.n_eval, tc.seed) if eval_sets is None else eval_sets
-    evals = eval_steps(tc.steps, tc.n_evals, tc.n_dense, tc.dense_frac)
+    evals = eval_steps(tc.steps, tc.n_evals, tc.n_dense, tc.dense_frac, tc.dense_start)
     ckpts = set(eval_steps(tc.steps, tc.n_checkpoints, 0)) if tc.n_checkpoints else set()
     evals = [s for s in evals if s < end] + [end]
     ckpts = {s for s in ckpts if s < end} | {end}
@@ -213,7 +215,8 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
                                  "are lost, so the run restarts from step 0")
                 state = None
         if state is not None:
-            if state['config']['world_hash'] != config['world_hash'] or {**asdict(TrainConfig(steps=tc.steps)), **state['config']['train']} != config['train']:
+            same = lambda t: {k: v for k, v in t.items() if k not in ('n_evals', 'n_dense', 'dense_frac', 'dense_start')}  # when it evaluates is not the run
+            if state['config']['world_hash'] != config['world_hash'] or same({**asdict(TrainConfig(steps=tc.steps)), **state['config']['train']}) != same(config['train']):
                 raise ValueError(f"the checkpoint of step {state['step']} in {out} belongs to a different run (world or "
                                  "training config differs); use another out_dir or resume=False")
             model.load_state_dict(state['model']); opt.load_state_dict(state['optim'])

@@ -32,13 +32,17 @@
 # checkpoints were pruned: its experiment needs `keep_checkpoints: all`) is an error, not a silent substitution.
 # With `reference` empty the notebook first trains a tiny reference itself, so it runs top to bottom as it is.
 #
+# After a freeze (`start` after step 0) the run evaluates 20 times over the `watch` steps that follow, and its summary
+# gives the spike: the highest loss in that window over the loss at the freeze (`spike`), beside the same ratio of the
+# unpatched reference run (`reference_spike`, on the reference's own, sparser, evaluation grid).
+#
 # `stop` ends the patched run early (0: at the reference's last step). The learning-rate schedule stays the
 # reference's, so up to `stop` the patched run and the reference are compared step for step; a patched step costs
 # about twice a plain one (the reference checkpoint's forward pass, then the run's own through the explicit
 # attention path), which is why the CPU preset stops its runs well after the reference's plateau end.
 
 # %%
-# factdyn-template-version: 1  (the run hash: this name, this version and the parameters set; bump it when an edit
+# factdyn-template-version: 2  (the run hash: this name, this version and the parameters set; bump it when an edit
 # changes what an existing parameter setting computes, not when a parameter is added whose default keeps the old behaviour)
 import json, re, shutil, tempfile, time
 from pathlib import Path
@@ -47,6 +51,7 @@ import pandas as pd
 import torch
 from factdyn.data import World, WorldConfig
 from factdyn.model import ModelConfig, Transformer
+from dataclasses import replace
 from factdyn.train import TrainConfig, train, default_model_config, eval_steps
 from factdyn.runs import Run, find_run, write_json, atomic_write, METRICS
 from factdyn.attention import PatchedModel
@@ -59,6 +64,7 @@ ref: str = "end"  # reference checkpoint providing the attention patterns: init,
 start: str = "init"  # step from which the patterns are used: a name as for ref, or a step number ("300")
 keep_checkpoints: bool = False  # keep the patched run's checkpoints (otherwise only the final one)
 stop: int = 0  # end the patched run at this step, 0 means the reference's last step [0, ]
+watch: int = 200  # with start after step 0 (a freeze), evaluate 20 times over this many steps after it so that a spike is seen; 0: the reference's evaluation grid [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
 
 # %%
@@ -111,6 +117,8 @@ print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}; stop a
 # %%
 world, reference_model, ref_ck = ref_run.load(ref_step)          # world rebuilt and hash-checked
 tc = TrainConfig(**config["train"])
+if start_step > 0 and watch > 0:     # dense evaluations right after the freeze (the reference's grid alone would miss a spike)
+    tc = replace(tc, dense_start=start_step, n_dense=20, dense_frac=min(watch, stop_step - start_step) / T)
 base = Transformer(reference_model.cfg, torch.Generator().manual_seed(tc.seed))      # the reference run's initialisation
 if start_step > 0:   # up to `start` the modified run is the reference run: continue from its checkpoint
     ref_run.copy_checkpoint(start_step, out_dir)
@@ -125,7 +133,16 @@ log = res.log
 s, e = res.plateau()
 # the unpatched reference run up to the same step, kept with this run's results for the figure
 atomic_write(out_dir / "reference_metrics.csv", ref_run.metrics.query("step <= @stop_step").to_csv(index=False))
+# the spike after a freeze: the highest loss in the watch window over the loss at the freeze, beside the unpatched run's
+def rise(m, lo, hi):
+    w = m[(m.step > lo) & (m.step <= hi)]
+    at = m.loc[m.step == lo, "seen_loss"]
+    return float(w.seen_loss.max() / at.iloc[0]) if len(w) and len(at) else None
+window = (start_step, start_step + watch) if start_step > 0 and watch > 0 else None
+spike = rise(log, *window) if window else None
+reference_spike = rise(ref_run.metrics, *window) if window else None
 summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,
+               watch=watch, spike=spike, reference_spike=reference_spike,
                reference=reference or "trained here", reference_plateau_start=p0, reference_plateau_end=p1,
                reference_steps=T, baseline=res.baseline, stop_step=stop_step, final_seen_loss=float(log.seen_loss.iloc[-1]),
                final_seen_acc=float(log.seen_acc.iloc[-1]), min_seen_loss=float(log.seen_loss.min()), seconds=wall)

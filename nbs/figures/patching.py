@@ -105,6 +105,38 @@ suptitle(fig, f"Loss at step {stop:,} in the {len(cells)} reference × start cel
 save_figure(fig, fi.fig_dir / "patching_heatmap.png")
 
 # %% [markdown]
+# ## Around each freeze (Fig D middle: a loss spike when attention is frozen late)
+# One panel per freeze step: the run whose attention is frozen there (evaluated 20 times over the `watch` steps after
+# the freeze) and the unpatched reference run, from a little before the freeze to well after it. The title gives the
+# spike: the highest loss in the watch window over the loss at the freeze, for the frozen run and for the unpatched one.
+
+# %%
+frozen = summ[(summ.si == summ.ri) & (summ.start_step > 0)].drop_duplicates("ref")
+for c in ("spike", "reference_spike", "watch"): summ[c] = pd.to_numeric(summ.get(c, pd.Series(np.nan, summ.index)), errors="coerce")
+frozen = summ.loc[frozen.index]
+if len(frozen):
+    fig, axes = figure(1, len(frozen), height=3.2, squeeze=False)
+    for ax, r in zip(axes[0], frozen.itertuples()):
+        w = min(int(r.watch) if np.isfinite(r.watch) and r.watch > 0 else max(50, stop // 10), stop - int(r.start_step))
+        lo_, hi_ = max(0, r.start_step - w // 2), min(stop, r.start_step + 2 * w)
+        near = lambda m: m[(m.step >= lo_) & (m.step <= hi_)]
+        g = summ[(summ.ref == r.ref) & (summ.start == r.start)]
+        plot_seeds(ax, near(df[df.run.isin(g.run)]), "seen_loss", color=colors[r.ref], marker=".", label="attention frozen")
+        if len(unpatched): plot_seeds(ax, near(unpatched), "seen_loss", color="k", ls="--", marker=".", label="unpatched reference run")
+        ax.axvline(r.start_step, color=colors[r.ref], ls=":", lw=1.2)
+        ax.axvspan(r.start_step, r.start_step + w, color="0.9", lw=0, zorder=0)
+        sp = "—" if not np.isfinite(r.spike) else f"×{r.spike:.3g}"
+        rs = "—" if not np.isfinite(r.reference_spike) else f"×{r.reference_spike:.3g}"
+        ax.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"frozen at {r.ref} (step {int(r.start_step):,}): {sp}, unpatched {rs}")
+    for ax in axes[0][1:]: ax.set_ylabel("")
+    figure_legend(fig, ncol=2)
+    worst = frozen.loc[frozen.spike.fillna(0).idxmax()]
+    suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(worst.watch)} steps "
+                  f"(at {worst.ref}, step {int(worst.start_step):,}); the unpatched run ×{worst.reference_spike:.3g}"
+             if np.isfinite(worst.spike) and np.isfinite(worst.reference_spike) else "Freezing attention: no spike measured (runs without a watch window)")
+    save_figure(fig, fi.fig_dir / "patching_freeze.png")
+
+# %% [markdown]
 # ## Numbers beside the paper's
 # Loss at the last step and plateau end of each cell (mean over seeds with their range); the paper's values
 # (Fig 3 middle / Fig D, 16k-step runs, loss at the end) are read off its plots. The unpatched row is read from the
@@ -113,19 +145,22 @@ save_figure(fig, fi.fig_dir / "patching_heatmap.png")
 # %%
 PAPER_START0 = dict(init="~0.6", early="~6 (500)", mid="~3.5 (1k)", end="~0.2 (2k)", post="~3.5e-2 (4k)", final="~8e-3 (16k)")
 rows = seed_rows(summ, ["ref", "ref_step", "start", "start_step"], {"final loss": "final_seen_loss", "final accuracy": "final_seen_acc",
-                                                                    "plateau end": "plateau_end"})
+                                                                    "plateau end": "plateau_end", "spike after the freeze": "spike"})
 for r in rows: r["paper (start = init)"] = PAPER_START0.get(r["ref"], "") if r["start"] == "init" else ""
 last = unpatched[unpatched.step == unpatched.step.max()]
 rows.append({"ref": "(unpatched)", "ref_step": "", "start": "", "start_step": "", "final loss": fmt_seeds(last.seen_loss),
              "final accuracy": fmt_seeds(last.seen_acc), "plateau end": fmt_seeds(summ.drop_duplicates("reference_plateau_end").reference_plateau_end),
+             "spike after the freeze": "",
              "paper (start = init)": ""})
 table = md_table(rows)
 by = {(c.ref, c.start): c for c in cells.itertuples()}
 claims = dict(stop_step=stop, reference_loss_at_stop=ref_loss_at_stop, reference_plateau_end=summ.reference_plateau_end.mean())
 if ("post", "init") in by:      # post-plateau patterns from the first step: the plateau should disappear
     claims["post_init_plateau_end"] = by[("post", "init")].plateau_end_mean
-if ("early", "init") in by and ("init", "init") in by:     # early-plateau patterns should be worse than untrained ones
-    a, b = by[("early", "init")].final_seen_loss_mean, by[("init", "init")].final_seen_loss_mean
-    claims.update(early_init_loss=a, init_init_loss=b, early_worse_than_init=bool(a > b))
+for name in ("early", "mid"):     # plateau patterns from the first step, against untrained ones (the paper: worse)
+    if (name, "init") in by and ("init", "init") in by:
+        a, b = by[(name, "init")].final_seen_loss_mean, by[("init", "init")].final_seen_loss_mean
+        claims.update({f"{name}_init_loss": a, "init_init_loss": b, f"{name}_worse_than_init": bool(a > b)})
+claims["freeze_spikes"] = [dict(ref=r.ref, step=int(r.start_step), spike=r.spike, reference_spike=r.reference_spike) for r in frozen.itertuples()]
 write_summary(fi.fig_dir, "patching", table, dict(claims, cells=cells.drop(columns=["ri", "si"]).to_dict("records")))
 print(claims); print(table)
