@@ -117,8 +117,9 @@ print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}; stop a
 # %%
 world, reference_model, ref_ck = ref_run.load(ref_step)          # world rebuilt and hash-checked
 tc = TrainConfig(**config["train"])
-if start_step > 0 and watch > 0:     # dense evaluations right after the freeze (the reference's grid alone would miss a spike)
-    tc = replace(tc, dense_start=start_step, n_dense=20, dense_frac=min(watch, stop_step - start_step) / T)
+# the steps watched after a freeze, evaluated densely (the reference's grid alone would miss a spike)
+window = (start_step, min(stop_step, start_step + watch)) if start_step > 0 and watch > 0 else None
+if window: tc = replace(tc, dense_start=start_step, n_dense=20, dense_frac=(window[1] - window[0]) / T)
 base = Transformer(reference_model.cfg, torch.Generator().manual_seed(tc.seed))      # the reference run's initialisation
 if start_step > 0:   # up to `start` the modified run is the reference run: continue from its checkpoint
     ref_run.copy_checkpoint(start_step, out_dir)
@@ -138,7 +139,6 @@ def rise(m, lo, hi):
     w = m[(m.step > lo) & (m.step <= hi)]
     at = m.loc[m.step == lo, "seen_loss"]
     return float(w.seen_loss.max() / at.iloc[0]) if len(w) and len(at) else None
-window = (start_step, start_step + watch) if start_step > 0 and watch > 0 else None
 spike = rise(log, *window) if window else None
 reference_spike = rise(ref_run.metrics, *window) if window else None
 summary = dict(ref=ref, start=start, ref_step=ref_step, start_step=start_step, plateau_start=s, plateau_end=e,

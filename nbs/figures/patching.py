@@ -111,9 +111,8 @@ save_figure(fig, fi.fig_dir / "patching_heatmap.png")
 # spike: the highest loss in the watch window over the loss at the freeze, for the frozen run and for the unpatched one.
 
 # %%
-frozen = summ[(summ.si == summ.ri) & (summ.start_step > 0)].drop_duplicates("ref")
 for c in ("spike", "reference_spike", "watch"): summ[c] = pd.to_numeric(summ.get(c, pd.Series(np.nan, summ.index)), errors="coerce")
-frozen = summ.loc[frozen.index]
+frozen = summ[(summ.si == summ.ri) & (summ.start_step > 0)].drop_duplicates("ref")
 if len(frozen):
     fig, axes = figure(1, len(frozen), height=3.2, squeeze=False)
     for ax, r in zip(axes[0], frozen.itertuples()):
@@ -131,7 +130,7 @@ if len(frozen):
     for ax in axes[0][1:]: ax.set_ylabel("")
     figure_legend(fig, ncol=2)
     worst = frozen.loc[frozen.spike.fillna(0).idxmax()]
-    suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(worst.watch)} steps "
+    suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(min(worst.watch, stop - worst.start_step))} steps "
                   f"(at {worst.ref}, step {int(worst.start_step):,}); the unpatched run ×{worst.reference_spike:.3g}"
              if np.isfinite(worst.spike) and np.isfinite(worst.reference_spike) else "Freezing attention: no spike measured (runs without a watch window)")
     save_figure(fig, fi.fig_dir / "patching_freeze.png")
