@@ -28,8 +28,8 @@ def load_pretrained(spec: str, runs_root=None):
 # %% ../nbs/10_finetune.ipynb #0c801752
 def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, replay_weight: float = 0.0,
              out_dir=None, attention: bool = False, progress: bool = True, device: str = 'cpu',
-             optim_state: dict | None = None) -> tuple[TrainResult, pd.DataFrame | None]:
-    "Fine-tune `model` on `ft_pool`, replaying `old_pool` with weight `replay_weight`, AdamW fresh or from `optim_state` (e.g. the pre-training checkpoint's); returns the result and attention metrics."
+             optim_state: dict | None = None, per_head: bool = False) -> tuple[TrainResult, pd.DataFrame | None]:
+    "Fine-tune `model` on `ft_pool`, replaying `old_pool` with weight `replay_weight`, AdamW fresh or from `optim_state` (e.g. the pre-training checkpoint's); returns the result and the attention metrics of the old individuals at every checkpoint (per head if `per_head`)."
     ft_pool = np.asarray(ft_pool)
     old_pool = np.setdiff1d(world.seen, ft_pool) if old_pool is None else np.asarray(old_pool)
     if len(ft_pool) == 0: raise ValueError("empty fine-tuning pool")
@@ -46,7 +46,7 @@ def finetune(model, world: World, tc: TrainConfig, ft_pool, old_pool=None, repla
     att = None
     if attention and out_dir is not None:
         for step, ck in checkpoints(out_dir).items():
-            df = attention_metrics(model_from_checkpoint(ck), eval_sets['old'], device=device)
+            df = attention_metrics(model_from_checkpoint(ck), eval_sets['old'], device=device, per_head=per_head)
             df.insert(0, 'step', step); att_rows.append(df)
         att = pd.concat(att_rows, ignore_index=True) if att_rows else None
     return res, att

@@ -53,6 +53,7 @@ n_eval: int = 32  # biographies per evaluation set [1, ]
 n_evals: int = 8  # evenly spaced evaluations [1, ]
 n_dense: int = 8  # extra evaluations in the first eighth of fine-tuning [0, ]
 attention: bool = True  # attention metrics of the old individuals at every checkpoint (Fig O)
+attention_heads: bool = False  # those metrics per head (a `head` column) rather than as head means
 n_checkpoints: int = 4  # checkpoints (attention metrics are computed on them) [0, ]
 device: str = "cpu"  # where to train {cpu|cuda|auto}
 
@@ -84,7 +85,7 @@ else:
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, schedule="constant", seed=seed, n_eval=n_eval,
                  n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints if attention else 0)
 res, att = finetune(model, world, tc, ft_pool, old_pool, replay_weight, out_dir=out_dir, attention=attention, device=dev,
-                    optim_state=ck["optim"] if optimizer == "carried" else None)
+                    optim_state=ck["optim"] if optimizer == "carried" else None, per_head=attention_heads)
 if att is not None: atomic_write(Path(out_dir, "attention.csv"), att.to_csv(index=False))
 wall = time.time() - t0
 

@@ -141,33 +141,65 @@ if variants is not None:
 
 # %% [markdown]
 # ## Attention during fine-tuning (Fig O)
-# The first layer's name → name attention and the last layer's attribute → name and attribute → text attention on
-# the old individuals' biographies, at every checkpoint of the fine-tuning, from the runs' `attention` tables.
+# The attention metrics of the circuit on the old individuals' biographies at every checkpoint of the fine-tuning,
+# from the runs' `attention` tables. Where the runs wrote them per head, each panel follows the head that carries the
+# circuit in the pre-trained model (dashed; chosen at fine-tuning step 0, the same model for every run, and tracked by
+# its index) beside its layer's mean over heads (solid): the grouping head (name → name, the largest of any layer),
+# and in the last layer the extraction head (attribute → any earlier name) and the same head's attribute → the
+# sentence's name. Runs from before per-head tables show the head means of the first and last layers.
 
 # %%
 atts = [t.assign(run=r.name) for r in fi.runs if (t := r.table("attention")) is not None]
-att_summary = {}
+att_summary, circuit = {}, {}
 if atts:
     att = pd.concat(atts, ignore_index=True)
     L = int(att.layer.max())
-    PANELS = [("name_name", 0, "layer 1\nname → name"), ("attr_name", L, f"layer {L + 1}\nattribute → name"),
-              ("attr_text", L, f"layer {L + 1}\nattribute → text")]
+    per_head = "head" in att and att["head"].notna().all()
+    if per_head:
+        start = att[att.step == att.step.min()].groupby(["layer", "head"])[["name_name", "attr_name_any"]].mean()
+        g_layer, g_head = start.name_name.idxmax()
+        e_head = int(start.loc[L].attr_name_any.idxmax())
+        circuit = dict(grouping=dict(layer=int(g_layer) + 1, head=int(g_head) + 1, start=float(start.name_name.max())),
+                       extraction=dict(layer=L + 1, head=e_head + 1, start=float(start.loc[L].attr_name_any.max())))
+        PANELS = [("name_name", int(g_layer), int(g_head), f"grouping, layer {int(g_layer) + 1} head {int(g_head) + 1}\nname → name"),
+                  ("attr_name_any", L, e_head, f"extraction, layer {L + 1} head {e_head + 1}\nattribute → any name"),
+                  ("attr_name", L, e_head, "same head, attribute\n→ sentence's name")]
+    else:
+        PANELS = [("name_name", 0, None, "layer 1\nname → name"), ("attr_name", L, None, f"layer {L + 1}\nattribute → name"),
+                  ("attr_text", L, None, f"layer {L + 1}\nattribute → text")]
+
+    NAMES = dict(name_name="name → name", attr_name_any="attribute → any name", attr_name="attribute → sentence's name",
+                 attr_text="attribute → text")
+
+    def series(a, metric, layer, head):
+        "The head's curve, or the layer's mean over heads (head None), one row per run and step."
+        a = a[a.layer == layer]
+        if head is not None: return a[a["head"] == head]
+        return a.groupby(["run", "step"], as_index=False)[metric].mean() if per_head else a
+
     fig, axes = figure(1, 3, height=2.9)
     change = []
     for k, (_, g) in enumerate(groups.iterrows()):
         a = att[att.run.isin(g.runs)]
-        for ax, (metric, layer, _) in zip(axes, PANELS):
-            c = seed_curve(a[a.layer == layer], metric)
-            draw_seeds(ax, a[a.layer == layer], metric, color=f"C{k}", marker=".", label=label(g[key]))
-            change.append((abs(c["mean"].iloc[-1] - c["mean"].iloc[0]), metric, label(g[key])))
-            att_summary.setdefault(str(g[key]), {})[metric] = (float(c["mean"].iloc[0]), float(c["mean"].iloc[-1]))
-    for ax, (metric, layer, title) in zip(axes, PANELS):
+        for ax, (metric, layer, head, _) in zip(axes, PANELS):
+            for h, ls in ((None, "-"), (head, "--")) if head is not None else ((None, "-"),):
+                s_ = series(a, metric, layer, h)
+                c = seed_curve(s_, metric)
+                draw_seeds(ax, s_, metric, color=f"C{k}", marker="." if h is None else None, ls=ls, label=label(g[key]) if h is None else None)
+                who = "mean" if h is None else f"head {h + 1}"
+                att_summary.setdefault(str(g[key]), {})[f"{metric}_l{layer + 1}_{who.replace(' ', '')}"] = (
+                    float(c["mean"].iloc[0]), float(c["mean"].iloc[-1]))
+                if h is not None or not per_head:
+                    change.append((abs(c["mean"].iloc[-1] - c["mean"].iloc[0]), f"{NAMES[metric]}, {who}", label(g[key])))
+    for ax, (metric, layer, head, title) in zip(axes, PANELS):
         fit_axis(ax, [0, *att[att.layer == layer][metric]], lower=0)      # from 0: the change against the share itself
         ax.set(title=title, xlabel="fine-tuning step", ylabel="attention share")
     handles = {l: h for h, l in zip(*axes[0].get_legend_handles_labels())}
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=4)
+    extra = [(Line2D([], [], color="grey"), "mean over the layer's heads"), (Line2D([], [], color="grey", ls="--"), "the circuit's head")] if per_head else []
+    fig.legend([*handles.values(), *(h for h, _ in extra)], [*handles.keys(), *(l for _, l in extra)], loc="outside lower center", ncol=4)
     d, metric, who = max(change)
-    fig_title(fig, f"Attention on the {OLD} during fine-tuning: largest change start → end {d:.2g} ({metric.replace('_', ' → ')}, {who})")
+    what = "the circuit's heads" if per_head else "the head means"
+    fig_title(fig, f"Attention on the {OLD} during fine-tuning: {what} move by at most {d:.2g} ({metric}, {who})")
     save_figure(fig, fi.fig_dir / f"{experiment}_attention.png")
 
 # %% [markdown]
@@ -181,5 +213,5 @@ span, total = wall_time(fi.runs)
 table = (md_table(groups[[key, "n_seeds", *COLS]].to_dict("records"))
          + f"\n{seeds_note(groups.n_seeds)}. {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / f"{experiment}_summary.md", table)
-write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary, old_acc_by_optimizer=trend, rank_correlation=rho)))
+write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary, circuit=circuit, old_acc_by_optimizer=trend, rank_correlation=rho)))
 print(table)
