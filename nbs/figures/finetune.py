@@ -154,7 +154,7 @@ att_summary, circuit = {}, {}
 if atts:
     att = pd.concat(atts, ignore_index=True)
     L = int(att.layer.max())
-    per_head = "head" in att and att["head"].notna().all()
+    per_head = "head" in att and att["head"].notna().all()       # runs of both kinds: the head means of every run
     if per_head:
         start = att[att.step == att.step.min()].groupby(["layer", "head"])[["name_name", "attr_name_any"]].mean()
         g_layer, g_head = start.name_name.idxmax()
@@ -175,7 +175,7 @@ if atts:
         "The head's curve, or the layer's mean over heads (head None), one row per run and step."
         a = a[a.layer == layer]
         if head is not None: return a[a["head"] == head]
-        return a.groupby(["run", "step"], as_index=False)[metric].mean() if per_head else a
+        return a.groupby(["run", "step"], as_index=False)[metric].mean() if "head" in a else a
 
     fig, axes = figure(1, 3, height=2.9)
     change = []
