@@ -121,7 +121,7 @@ def _carried(ax, d: str) -> bool:
 
 # %% ../nbs/11_figstyle.ipynb #852c57b4
 def check_figure(fig, min_size: float | None = None) -> list[str]:
-    "What a reader could not read in `fig`: one string per problem, [] when none (rules 1-6 above)."
+    "What a reader could not read in `fig`: one string per problem, [] when none (rules 1-7 above)."
     if not hasattr(fig.canvas, 'get_renderer'): FigureCanvasAgg(fig)
     fig.canvas.draw(); renderer = fig.canvas.get_renderer()
     min_size, problems = min_size or min_font_size(fig), []
@@ -167,6 +167,14 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
         problems.append(f'{len(pairs)} pair(s) of overlapping titles, e.g. {a!r} and {b!r}')
     small('figure text', fig.texts)
     for l in fig.legends: small('figure legend text', l.get_texts())
+    W, H = fig.bbox.width, fig.bbox.height                                     # rule 7
+    parts = [*titles, *fig.texts, *legends, *(a for _, ax in axes for a in (ax.xaxis.label, ax.yaxis.label))]
+    for t in parts:
+        if not t.get_visible() or (hasattr(t, 'get_text') and not t.get_text().strip()): continue
+        bb = t.get_window_extent(renderer)
+        if bb.x0 < -1 or bb.y0 < -1 or bb.x1 > W + 1 or bb.y1 > H + 1:
+            what = repr(t.get_text()) if hasattr(t, 'get_text') else 'a legend'
+            problems.append(f'{what} runs past the edge of the figure (cut off when saved)')
     return problems
 
 # %% ../nbs/11_figstyle.ipynb #a7f2c67d

@@ -89,7 +89,7 @@ def test_empty_title():
 
 def test_too_small_fonts_on_a_big_figure():
     with plt.rc_context({'font.size': 20}):
-        fig, ax = plt.subplots(figsize=(20, 6), dpi=100)                 # 2000 px wide
+        fig, ax = plt.subplots(figsize=(20, 6), dpi=100, layout="constrained")   # 2000 px wide
         ax.plot(STEPS, SEEN_LOSS, label='seen'); ax.plot(STEPS, 3 + 0 * STEPS, label='never seen')
         ax.set(xlabel='step', ylabel='loss', title='loss'); ax.legend(fontsize=6)
     assert only(fig) == "axes 0 ('loss'): legend text at 6 pt, below the 17.5 pt minimum for a 20-in-wide figure"

@@ -103,7 +103,7 @@ for ax, d in ((axes[2], "x"), (axes[2], "y")):
     if getattr(ax, f"get_{d}scale")() == "linear": getattr(ax, f"{d}axis").set_major_locator(MaxNLocator(4))
 axes[0].set(ylabel="attribute loss (nats)", title="loss")
 axes[1].set(ylabel="attribute accuracy", title="accuracy")
-axes[2].set(xlabel=f"loss, {OLD.split()[0]}", ylabel=f"loss, {NEW.split()[0]}", title="trajectory (dot: start)")
+axes[2].set(xlabel=f"loss, {OLD.split()[0]}", ylabel=f"loss, {NEW.split()[0]}", title="trajectory\n(dot: start)")
 handles = {f"solid: {OLD}": Line2D([], [], color="0.3", ls="-"), f"dashed: {NEW}": Line2D([], [], color="0.3", ls="--"),
            **{l: h for ax in axes for h, l in zip(*ax.get_legend_handles_labels())}}
 fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)

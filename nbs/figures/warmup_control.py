@@ -153,7 +153,10 @@ def budget_message():
         both = [T for T in wc.index if T in o.index]
         ahead = sum(verdict(wc.loc[T], o.loc[T], col="acc") == "higher" for T in both)
         parts.append(f"{'control ' + name.replace(' only', '') if name.startswith('K') else 'uniform'} at {ahead}/{len(both)}")
-    return f"N {n_label(N0)}, accuracy over everyone: the best warm-up is ahead (outside the seed range) of " + ", ".join(parts) + " budgets"
+    parts[-1] += " budgets"
+    one = any(int(curve[(curve.steps == T)].n_seeds.min()) == 1 for T in budgets)     # `verdict`: 10% at one seed
+    how = "beyond the seed range" + ("; 10% at one seed" if one else "")
+    return f"N {n_label(N0)}: in accuracy over everyone the best warm-up leads " + ", ".join(parts) + f" ({how})"
 
 
 fig, axes = figure(1, 2, height=3.2)
@@ -166,8 +169,8 @@ for name, col, d, ycol in series:
 axes[1].axhline(1.0, color=BASELINE, ls="--", lw=1, label="no-knowledge baseline")
 fit_axis(axes[0], [0, *curve.acc_max], lower=0)
 fit_axis(axes[1], [*curve.ratio_min, *curve.ratio_max, 1.0], lower=0)
-for ax, name, t in ((axes[0], "final accuracy over all N", "accuracy over everyone"),
-                    (axes[1], "final loss over all N / baseline", "loss over everyone")):
+for ax, name, t in ((axes[0], "final accuracy", "accuracy over everyone (all N)"),
+                    (axes[1], "final loss / baseline", "loss over everyone (all N)")):
     ax.set_xticks(budgets if len(budgets) > 1 else [round(budgets[0] * f) for f in (0.8, 1.0, 1.2)])
     ax.set(xlabel="budget T (steps)", ylabel=name, title=t)
 h = {l: hd for ax in axes for hd, l in zip(*ax.get_legend_handles_labels())}

@@ -93,7 +93,7 @@ print(f"curves at N={NT[0]:g}, {NT[1]:g} steps; best cell: {bc.n_warmup:g} indiv
 
 # %% [markdown]
 # ## Final loss and accuracy over the grid
-# One row per population and budget; x: warm-up length (steps, share of the budget), one line per subset size
+# One row per population and budget that has a grid; x: warm-up length (steps, share of the budget), one line per subset size
 # (mean over seeds, bars: range). The uniform run is the horizontal line (its seed range shaded). Lines and points
 # replace the colour grid: the values differ by a few percent, which a colour scale does not show.
 
@@ -108,9 +108,12 @@ def message():
     return f"{where}: every warm-up ends above uniform sampling" if v == "higher" else f"{where}: no uniform run to compare with"
 
 
-fig, axes = figure(len(combos), 2, squeeze=False)
+# rows: the populations and budgets with a grid (2 or more cells), the headline's first; a budget with a single cell
+# (the best one, run at other budgets) is a point of the budget curve (`warmup_budget.png`), not a grid
+rows = sorted((k for k in combos if len(combo(*k)) > 1 or k == NT), key=lambda k: (k != NT, k))
+fig, axes = figure(len(rows), 2, height=3.4 * len(rows), squeeze=False)   # a row and its share of the legend
 all_subs = sorted(cells.n_warmup.unique())                  # one colour per subset size across rows
-for (ax_l, ax_a), (N, T) in zip(axes, combos):
+for (ax_l, ax_a), (N, T) in zip(axes, rows):
     c, u = combo(N, T), uni(N, T)
     lens = sorted(c.warmup_steps.unique()); subs = sorted(c.n_warmup.unique())
     for k, n in ((all_subs.index(n), n) for n in subs):
@@ -118,7 +121,7 @@ for (ax_l, ax_a), (N, T) in zip(axes, combos):
         x = np.array([lens.index(v) for v in s.warmup_steps]) + (subs.index(n) - (len(subs) - 1) / 2) * 0.08
         for ax, col in ((ax_l, "final_seen_loss"), (ax_a, "final_seen_acc")):
             ax.errorbar(x, s[col], [s[col] - s[f"{col}_min"], s[f"{col}_max"] - s[col]], color=f"C{k}", marker="o", ms=4,
-                        capsize=2, label=f"{n_label(n)} warm-up individuals" + (f" ({n / N:.3g} N)" if len(combos) == 1 else ""))
+                        capsize=2, label=f"{n_label(n)} warm-up individuals" + (f" ({n / N:.3g} N)" if len(rows) == 1 else ""))
     vals = {"final_seen_loss": [base], "final_seen_acc": []}
     for ax, col in ((ax_l, "final_seen_loss"), (ax_a, "final_seen_acc")):
         if u is not None:
