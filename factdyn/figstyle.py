@@ -165,6 +165,10 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
     if pairs := _overlapping(titles, renderer, fig.dpi):
         a, b = (t.get_text() for t in pairs[0])
         problems.append(f'{len(pairs)} pair(s) of overlapping titles, e.g. {a!r} and {b!r}')
+    labels = [a for _, ax in axes for a in (ax.xaxis.label, ax.yaxis.label) if a.get_visible() and a.get_text().strip()]
+    if pairs := [(l, t) for l in labels for t in titles if _overlap(_rect(l, renderer), _rect(t, renderer))]:
+        a, b = (t.get_text() for t in pairs[0])
+        problems.append(f'{len(pairs)} axis label(s) running into a title, e.g. {a!r} into {b!r}')
     small('figure text', fig.texts)
     for l in fig.legends: small('figure legend text', l.get_texts())
     W, H = fig.bbox.width, fig.bbox.height                                     # rule 7

@@ -67,7 +67,7 @@ for k, r in enumerate(g.itertuples()):
 axes[0].axhspan(LOSS_BAND[0] * base, LOSS_BAND[1] * base, color="0.85", lw=0, zorder=0)
 draw_baseline(axes[0], base)
 fit_axis(axes[0], [*fi.metrics.seen_loss, base, LOSS_BAND[0] * base], log=False)
-axes[0].set(xlabel="training step", ylabel="attribute loss (nats)", title="loss, held-out templates")
+axes[0].set(xlabel="training step", ylabel="attribute loss (nats)", title="loss (held-out)")
 for ax, col, band, paper, name in ((axes[1], "ratio", LOSS_BAND, PAPER["ratio"], "final loss / baseline"),
                                    (axes[2], "final_seen_acc", ACC_BAND, PAPER["acc"], "final accuracy")):
     ax.axhspan(*band, color="0.85", lw=0, zorder=0, label="regime band")
