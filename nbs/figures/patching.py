@@ -32,6 +32,7 @@ from matplotlib.colors import LogNorm
 from factdyn.runs import figure_inputs
 from factdyn.figstyle import figure, save_figure, use_style, draw_baseline
 from factdyn.analysis import plot_seeds, figure_legend, suptitle, plain_log_ticks, seed_stats, seed_rows, md_table, fmt_seeds, write_summary
+from factdyn.curricula import set_categories
 
 # %% tags=["parameters"]
 experiment: str = "patching"  # experiment whose runs are plotted
@@ -91,7 +92,7 @@ norm = LogNorm(lo / 1.05, hi * 1.05)
 fig, ax = figure(1, 1, height=1.2 + 0.75 * max(len(rows_), 2))
 im = ax.imshow(np.ma.masked_invalid(grid), cmap="magma_r", norm=norm, origin="lower", aspect="auto")
 lab = lambda i: f"{ORDER[i]} ({int(steps_of[ORDER[i]]):,})"
-ax.set_xticks(range(len(cols_)), [lab(i) for i in cols_]); ax.set_yticks(range(len(rows_)), [lab(i) for i in rows_])
+set_categories(ax, range(len(cols_)), [lab(i) for i in cols_]); set_categories(ax, range(len(rows_)), [lab(i) for i in rows_], "y")
 ax.set_xlabel("start of patching (step)"); ax.set_ylabel("reference checkpoint (step)")
 for (i, j), v in np.ndenumerate(grid):
     if np.isfinite(v):         # white on dark cells, black on light ones
