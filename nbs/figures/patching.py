@@ -162,5 +162,34 @@ for name in ("early", "mid"):     # plateau patterns from the first step, agains
         a, b = by[(name, "init")].final_seen_loss_mean, by[("init", "init")].final_seen_loss_mean
         claims.update({f"{name}_init_loss": a, "init_init_loss": b, f"{name}_worse_than_init": bool(a > b)})
 claims["freeze_spikes"] = [dict(ref=r.ref, step=int(r.start_step), spike=r.spike, reference_spike=r.reference_spike) for r in frozen.itertuples()]
+
+
+def findings():
+    "The page's sentences, computed: final losses from the first step, the post-plateau plateau, the freeze spikes."
+    n = int(summ.groupby(["ref", "start"]).size().max())
+    out, fresh = [], [by[(r, "init")] for r in ORDER if (r, "init") in by]
+    if fresh:
+        out.append(f"From the first step ({n} seed{'s' if n > 1 else ''} each), the loss at step {stop:,} with the patterns of "
+                   + "; ".join(f"{c.ref} (step {int(c.ref_step):,}): {c.final_seen_loss_mean:.3g} nats, accuracy {c.final_seen_acc_mean:.2f}" for c in fresh)
+                   + f"; the unpatched run {ref_loss_at_stop:.3g}.")
+    if ("init", "init") in by:
+        u = by[("init", "init")].final_seen_loss_mean
+        for name in ("early", "mid", "end"):
+            if (name, "init") in by:
+                v = by[(name, "init")].final_seen_loss_mean
+                out.append(f"Patterns of {name} (step {int(steps_of[name]):,}) end {'worse' if v > u else 'better'} than untrained ones: "
+                           f"{v:.3g} against {u:.3g} nats ({v / u:.2f}×).")
+    if ("post", "init") in by:
+        c = by[("post", "init")]
+        out.append(f"With the post-plateau patterns (step {int(c.ref_step):,}) the plateau ends at step {c.plateau_end_mean:,.0f}, "
+                   f"the unpatched run's at {claims['reference_plateau_end']:,.0f}.")
+    for r in frozen.itertuples():
+        if np.isfinite(r.spike):
+            out.append(f"Attention frozen at {r.ref} (step {int(r.start_step):,}): within {int(min(r.watch, stop - r.start_step))} steps the loss "
+                       f"peaks at ×{r.spike:.3g} its value at the freeze, the unpatched run at ×{r.reference_spike:.3g}.")
+    return " ".join(out)
+
+
+table = findings() + "\n\n" + table
 write_summary(fi.fig_dir, "patching", table, dict(claims, cells=cells.drop(columns=["ri", "si"]).to_dict("records")))
 print(claims); print(table)
