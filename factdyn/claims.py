@@ -126,7 +126,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue
             ns['value'] = value
             verdict = eval(c.rule, ns)
-            if verdict not in VERDICTS[:3]: raise ValueError(f"rule gave {verdict!r}")
+            if verdict not in VERDICTS[:4]: raise ValueError(f"rule gave {verdict!r}")   # 'not decided': a tie the runs cannot break
             rows.append({**row, 'value': float(value), 'ours': eval(c.ours, ns), 'verdict': verdict})
         except Exception as e:
             rows.append({**row, 'verdict': 'error', 'ours': f"{type(e).__name__}: {str(e)[:120]}"})
