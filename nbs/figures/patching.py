@@ -127,8 +127,7 @@ if len(frozen):
         ax.axvspan(r.start_step, r.start_step + w, color="0.9", lw=0, zorder=0)
         sp = "—" if not np.isfinite(r.spike) else f"×{r.spike:.3g}"
         rs = "—" if not np.isfinite(r.reference_spike) else f"×{r.reference_spike:.3g}"
-        ax.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"frozen at {r.ref} (step {int(r.start_step):,}): {sp}, unpatched {rs}")
-    for ax in axes[0][1:]: ax.set_ylabel("")
+        ax.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"frozen at {r.ref} (step {int(r.start_step):,})\npeak {sp}, unpatched {rs}")
     figure_legend(fig, ncol=2)
     worst = frozen.loc[frozen.spike.fillna(0).idxmax()]
     suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(min(worst.watch, stop - worst.start_step))} steps "
