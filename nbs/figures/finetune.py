@@ -161,9 +161,9 @@ if atts:
         e_head = int(start.loc[L].attr_name_any.idxmax())
         circuit = dict(grouping=dict(layer=int(g_layer) + 1, head=int(g_head) + 1, start=float(start.name_name.max())),
                        extraction=dict(layer=L + 1, head=e_head + 1, start=float(start.loc[L].attr_name_any.max())))
-        PANELS = [("name_name", int(g_layer), int(g_head), f"grouping, layer {int(g_layer) + 1} head {int(g_head) + 1}\nname → name"),
-                  ("attr_name_any", L, e_head, f"extraction, layer {L + 1} head {e_head + 1}\nattribute → any name"),
-                  ("attr_name", L, e_head, "same head, attribute\n→ sentence's name")]
+        PANELS = [("name_name", int(g_layer), int(g_head), f"grouping (L{int(g_layer) + 1} h{int(g_head) + 1})\nname → name"),
+                  ("attr_name_any", L, e_head, f"extraction (L{L + 1} h{e_head + 1})\nattribute → any name"),
+                  ("attr_name", L, e_head, f"same head (L{L + 1} h{e_head + 1})\n→ sentence's name")]
     else:
         PANELS = [("name_name", 0, None, "layer 1\nname → name"), ("attr_name", L, None, f"layer {L + 1}\nattribute → name"),
                   ("attr_text", L, None, f"layer {L + 1}\nattribute → text")]
@@ -195,8 +195,8 @@ if atts:
         fit_axis(ax, [0, *att[att.layer == layer][metric]], lower=0)      # from 0: the change against the share itself
         ax.set(title=title, xlabel="fine-tuning step", ylabel="attention share")
     handles = {l: h for h, l in zip(*axes[0].get_legend_handles_labels())}
-    extra = [(Line2D([], [], color="grey"), "mean over the layer's heads"), (Line2D([], [], color="grey", ls="--"), "the circuit's head")] if per_head else []
-    fig.legend([*handles.values(), *(h for h, _ in extra)], [*handles.keys(), *(l for _, l in extra)], loc="outside lower center", ncol=4)
+    extra = [(Line2D([], [], color="grey"), "mean over the layer's heads"), (Line2D([], [], color="grey", ls="--"), "the circuit's head (L: layer, h: head)")] if per_head else []
+    fig.legend([*handles.values(), *(h for h, _ in extra)], [*handles.keys(), *(l for _, l in extra)], loc="outside lower center", ncol=3)
     d, metric, who = max(change)
     what = "the circuit's heads" if per_head else "the head means"
     fig_title(fig, f"Attention on the {OLD} during fine-tuning: {what} move by at most {d:.2g} ({metric}, {who})")
