@@ -172,7 +172,7 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
     small('figure text', fig.texts)
     for l in fig.legends: small('figure legend text', l.get_texts())
     W, H = fig.bbox.width, fig.bbox.height                                     # rule 7
-    parts = [*titles, *fig.texts, *legends, *(a for _, ax in axes for a in (ax.xaxis.label, ax.yaxis.label))]
+    parts = [*titles, *fig.texts, *legends, *labels]
     for t in parts:
         if not t.get_visible() or (hasattr(t, 'get_text') and not t.get_text().strip()): continue
         bb = t.get_window_extent(renderer)

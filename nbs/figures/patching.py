@@ -113,11 +113,12 @@ save_figure(fig, fi.fig_dir / "patching_heatmap.png")
 
 # %%
 for c in ("spike", "reference_spike", "watch"): summ[c] = pd.to_numeric(summ.get(c, pd.Series(np.nan, summ.index)), errors="coerce")
+summ["watched"] = np.minimum(summ.watch, stop - summ.start_step)     # the window the template evaluated: clipped to the run
 frozen = summ[(summ.si == summ.ri) & (summ.start_step > 0)].drop_duplicates("ref")
 if len(frozen):
     fig, axes = figure(1, len(frozen), height=3.2, squeeze=False)
     for ax, r in zip(axes[0], frozen.itertuples()):
-        w = min(int(r.watch) if np.isfinite(r.watch) and r.watch > 0 else max(50, stop // 10), stop - int(r.start_step))
+        w = int(r.watched) if np.isfinite(r.watch) and r.watch > 0 else min(max(50, stop // 10), stop - int(r.start_step))
         lo_, hi_ = max(0, r.start_step - w // 2), min(stop, r.start_step + 2 * w)
         near = lambda m: m[(m.step >= lo_) & (m.step <= hi_)]
         g = summ[(summ.ref == r.ref) & (summ.start == r.start)]
@@ -130,7 +131,7 @@ if len(frozen):
         ax.set(xlabel="training step", ylabel="attribute loss (nats)", title=f"frozen at {r.ref} (step {int(r.start_step):,})\npeak {sp}, unpatched {rs}")
     figure_legend(fig, ncol=2)
     worst = frozen.loc[frozen.spike.fillna(0).idxmax()]
-    suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(min(worst.watch, stop - worst.start_step))} steps "
+    suptitle(fig, f"Freezing attention: the loss peaks at ×{worst.spike:.3g} its value at the freeze within {int(worst.watched)} steps "
                   f"(at {worst.ref}, step {int(worst.start_step):,}); the unpatched run ×{worst.reference_spike:.3g}"
              if np.isfinite(worst.spike) and np.isfinite(worst.reference_spike) else "Freezing attention: no spike measured (runs without a watch window)")
     save_figure(fig, fi.fig_dir / "patching_freeze.png")
@@ -156,7 +157,7 @@ by = {(c.ref, c.start): c for c in cells.itertuples()}
 claims = dict(stop_step=stop, reference_loss_at_stop=ref_loss_at_stop, reference_plateau_end=summ.reference_plateau_end.mean())
 if ("post", "init") in by:      # post-plateau patterns from the first step: the plateau should disappear
     claims["post_init_plateau_end"] = by[("post", "init")].plateau_end_mean
-for name in ("early", "mid"):     # plateau patterns from the first step, against untrained ones (the paper: worse)
+for name in ("early", "mid", "end"):     # plateau patterns from the first step, against untrained ones (the paper: worse)
     if (name, "init") in by and ("init", "init") in by:
         a, b = by[(name, "init")].final_seen_loss_mean, by[("init", "init")].final_seen_loss_mean
         claims.update({f"{name}_init_loss": a, "init_init_loss": b, f"{name}_worse_than_init": bool(a > b)})
@@ -171,20 +172,18 @@ def findings():
         out.append(f"From the first step ({n} seed{'s' if n > 1 else ''} each), the loss at step {stop:,} with the patterns of "
                    + "; ".join(f"{c.ref} (step {int(c.ref_step):,}): {c.final_seen_loss_mean:.3g} nats, accuracy {c.final_seen_acc_mean:.2f}" for c in fresh)
                    + f"; the unpatched run {ref_loss_at_stop:.3g}.")
-    if ("init", "init") in by:
-        u = by[("init", "init")].final_seen_loss_mean
-        for name in ("early", "mid", "end"):
-            if (name, "init") in by:
-                v = by[(name, "init")].final_seen_loss_mean
-                out.append(f"Patterns of {name} (step {int(steps_of[name]):,}) end {'worse' if v > u else 'better'} than untrained ones: "
-                           f"{v:.3g} against {u:.3g} nats ({v / u:.2f}×).")
+    for name in ("early", "mid", "end"):
+        if f"{name}_init_loss" in claims:
+            v, u = claims[f"{name}_init_loss"], claims["init_init_loss"]
+            out.append(f"Patterns of {name} (step {int(steps_of[name]):,}) end {'worse' if claims[f'{name}_worse_than_init'] else 'better'} "
+                       f"than untrained ones: {v:.3g} against {u:.3g} nats ({v / u:.2f}×).")
     if ("post", "init") in by:
         c = by[("post", "init")]
         out.append(f"With the post-plateau patterns (step {int(c.ref_step):,}) the plateau ends at step {c.plateau_end_mean:,.0f}, "
                    f"the unpatched run's at {claims['reference_plateau_end']:,.0f}.")
     for r in frozen.itertuples():
         if np.isfinite(r.spike):
-            out.append(f"Attention frozen at {r.ref} (step {int(r.start_step):,}): within {int(min(r.watch, stop - r.start_step))} steps the loss "
+            out.append(f"Attention frozen at {r.ref} (step {int(r.start_step):,}): within {int(r.watched)} steps the loss "
                        f"peaks at ×{r.spike:.3g} its value at the freeze, the unpatched run at ×{r.reference_spike:.3g}.")
     return " ".join(out)
 
