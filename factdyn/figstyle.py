@@ -120,59 +120,53 @@ def _carried(ax, d: str) -> bool:
     return False
 
 # %% ../nbs/11_figstyle.ipynb #852c57b4
-def check_figure(fig, min_size: float | None = None) -> list[str]:
-    "What a reader could not read in `fig`: one string per problem, [] when none (rules 1-7 above)."
-    if not hasattr(fig.canvas, 'get_renderer'): FigureCanvasAgg(fig)
-    fig.canvas.draw(); renderer = fig.canvas.get_renderer()
-    min_size, problems = min_size or min_font_size(fig), []
-    axes = [(i, ax) for i, ax in enumerate(fig.axes) if ax.get_visible() and ax.axison]
-    legends = [l for l in [*fig.legends, *(ax.get_legend() for _, ax in axes)] if l is not None and l.get_visible()]
-    named = {t.get_text() for l in legends for t in l.get_texts()}
-    def small(where, texts):
-        sizes = [t.get_fontsize() for t in texts if t.get_visible() and t.get_text().strip()]
-        if sizes and min(sizes) < min_size:
-            problems.append(f'{where} at {min(sizes):g} pt, below the {min_size:g} pt minimum '
-                            f'for a {fig.get_figwidth():g}-in-wide figure')
+def _too_small(where: str, texts, min_size: float, fig) -> list[str]:
+    "Rule 6: the visible, non-empty `texts` printed below `min_size` points, as one problem."
+    sizes = [t.get_fontsize() for t in texts if t.get_visible() and t.get_text().strip()]
+    if not sizes or min(sizes) >= min_size: return []
+    return [f'{where} at {min(sizes):g} pt, below the {min_size:g} pt minimum for a {fig.get_figwidth():g}-in-wide figure']
+
+def _axes_problems(fig, i: int, ax, named: set, renderer, min_size: float) -> list[str]:
+    "Rules 1-4 and 6 for one axes: axis labels, 2+ tick labels that do not overlap, every series named, text sizes."
+    problems, name, cb = [], _name(ax, i), getattr(ax, '_colorbar', None)
+    dims = [] if ax.name != 'rectilinear' else ['y' if cb.orientation == 'vertical' else 'x'] if cb else ['x', 'y']
+    ticks = []
+    for d in dims:                                                            # rules 1-3
+        axis = getattr(ax, f'{d}axis'); labels = _tick_labels(axis); ticks += labels
+        if not labels and _carried(ax, d): continue
+        if not axis.get_label_text().strip(): problems.append(f'{name}: no {d} label')
+        if len(labels) < 2 and not isinstance(axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
+            problems.append(f'{name}: {len(labels)} visible {d} tick label(s); a reader needs 2 or more to read values')
+        if pairs := _overlapping(labels, renderer, fig.dpi):
+            a, b = (t.get_text() for t in pairs[0])
+            problems.append(f'{name}: {len(pairs)} pair(s) of overlapping {d} tick labels, e.g. {a!r} and {b!r}')
+    series = list(dict.fromkeys(ax.get_legend_handles_labels()[1]))             # rule 4
+    if len(series) > 1 and (missing := [s for s in series if s not in named]):
+        problems.append(f'{name}: {len(series)} labelled series but no legend names ' + ', '.join(map(repr, missing)))
+    small = lambda where, texts: _too_small(f'{name}: {where}', texts, min_size, fig)   # rule 6
+    return (problems + small('tick labels', ticks) + small('legend text', ax.get_legend().get_texts() if ax.get_legend() else [])
+            + small('axis labels', [ax.xaxis.label, ax.yaxis.label])
+            + small('title', [getattr(ax, a) for a in ('title', '_left_title', '_right_title') if hasattr(ax, a)]))
+
+def _title_problems(fig, axes, titles, labels, renderer) -> list[str]:
+    "Rule 5: a title on every panel or a suptitle; no two titles overlapping; no axis label running into a title."
+    panels = {}                                                               # twins drawn on one spot: 1 panel
     for i, ax in axes:
-        name, cb = _name(ax, i), getattr(ax, '_colorbar', None)
-        dims = [] if ax.name != 'rectilinear' else ['y' if cb.orientation == 'vertical' else 'x'] if cb else ['x', 'y']
-        ticks = []
-        for d in dims:                                                        # rules 1-3
-            axis = getattr(ax, f'{d}axis'); labels = _tick_labels(axis); ticks += labels
-            if not labels and _carried(ax, d): continue
-            if not axis.get_label_text().strip(): problems.append(f'{name}: no {d} label')
-            if len(labels) < 2 and not isinstance(axis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
-                problems.append(f'{name}: {len(labels)} visible {d} tick label(s); a reader needs 2 or more to read values')
-            if pairs := _overlapping(labels, renderer, fig.dpi):
-                a, b = (t.get_text() for t in pairs[0])
-                problems.append(f'{name}: {len(pairs)} pair(s) of overlapping {d} tick labels, e.g. {a!r} and {b!r}')
-        series = list(dict.fromkeys(ax.get_legend_handles_labels()[1]))         # rule 4
-        if len(series) > 1 and (missing := [s for s in series if s not in named]):
-            problems.append(f'{name}: {len(series)} labelled series but no legend names ' + ', '.join(map(repr, missing)))
-        small(f'{name}: tick labels', ticks)                                  # rule 6
-        small(f'{name}: legend text', ax.get_legend().get_texts() if ax.get_legend() else [])
-        small(f'{name}: axis labels', [ax.xaxis.label, ax.yaxis.label])
-        small(f'{name}: title', [getattr(ax, a) for a in ('title', '_left_title', '_right_title') if hasattr(ax, a)])
-    panels = {}                                                                # twins drawn on one spot: 1 panel
-    for i, ax in axes:
-        if getattr(ax, '_colorbar', None): continue
-        panels.setdefault(tuple(np.round(ax.get_position().bounds, 4)), []).append((i, ax))
-    untitled = [str(p[0][0]) for p in panels.values() if not any(_title(ax) for _, ax in p)]
-    if untitled and not fig.get_suptitle().strip():                            # rule 5
+        if not getattr(ax, '_colorbar', None): panels.setdefault(tuple(np.round(ax.get_position().bounds, 4)), []).append((i, ax))
+    problems, untitled = [], [str(p[0][0]) for p in panels.values() if not any(_title(ax) for _, ax in p)]
+    if untitled and not fig.get_suptitle().strip():
         problems.append(f"no suptitle, and axes {', '.join(untitled)} {'has' if len(untitled) == 1 else 'have'} no title")
-    titles = [t for _, ax in axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_visible() and t.get_text().strip()]
-    titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
     if pairs := _overlapping(titles, renderer, fig.dpi):
         a, b = (t.get_text() for t in pairs[0])
         problems.append(f'{len(pairs)} pair(s) of overlapping titles, e.g. {a!r} and {b!r}')
-    labels = [a for _, ax in axes for a in (ax.xaxis.label, ax.yaxis.label) if a.get_visible() and a.get_text().strip()]
     if pairs := [(l, t) for l in labels for t in titles if _overlap(_rect(l, renderer), _rect(t, renderer))]:
         a, b = (t.get_text() for t in pairs[0])
         problems.append(f'{len(pairs)} axis label(s) running into a title, e.g. {a!r} into {b!r}')
-    small('figure text', fig.texts)
-    for l in fig.legends: small('figure legend text', l.get_texts())
-    W, H = fig.bbox.width, fig.bbox.height                                     # rule 7
-    parts = [*titles, *fig.texts, *legends, *labels]
+    return problems
+
+def _edge_problems(fig, parts, renderer) -> list[str]:
+    "Rule 7: each visible, non-empty text or legend in `parts` lies inside the canvas (1 px slack)."
+    W, H, problems = fig.bbox.width, fig.bbox.height, []
     for t in parts:
         if not t.get_visible() or (hasattr(t, 'get_text') and not t.get_text().strip()): continue
         bb = t.get_window_extent(renderer)
@@ -180,6 +174,23 @@ def check_figure(fig, min_size: float | None = None) -> list[str]:
             what = repr(t.get_text()) if hasattr(t, 'get_text') else 'a legend'
             problems.append(f'{what} runs past the edge of the figure (cut off when saved)')
     return problems
+
+def check_figure(fig, min_size: float | None = None) -> list[str]:
+    "What a reader could not read in `fig`: one string per problem, [] when none (rules 1-7 above)."
+    if not hasattr(fig.canvas, 'get_renderer'): FigureCanvasAgg(fig)
+    fig.canvas.draw(); renderer = fig.canvas.get_renderer()
+    min_size = min_size or min_font_size(fig)
+    axes = [(i, ax) for i, ax in enumerate(fig.axes) if ax.get_visible() and ax.axison]
+    legends = [l for l in [*fig.legends, *(ax.get_legend() for _, ax in axes)] if l is not None and l.get_visible()]
+    named = {t.get_text() for l in legends for t in l.get_texts()}
+    titles = [t for _, ax in axes for t in (ax.title, ax._left_title, ax._right_title) if t.get_visible() and t.get_text().strip()]
+    titles += [fig._suptitle] if fig._suptitle is not None and fig._suptitle.get_text().strip() else []
+    labels = [a for _, ax in axes for a in (ax.xaxis.label, ax.yaxis.label) if a.get_visible() and a.get_text().strip()]
+    return ([p for i, ax in axes for p in _axes_problems(fig, i, ax, named, renderer, min_size)]
+            + _title_problems(fig, axes, titles, labels, renderer)
+            + _too_small('figure text', fig.texts, min_size, fig)
+            + [p for l in fig.legends for p in _too_small('figure legend text', l.get_texts(), min_size, fig)]
+            + _edge_problems(fig, [*titles, *fig.texts, *legends, *labels], renderer))
 
 # %% ../nbs/11_figstyle.ipynb #a7f2c67d
 class FigureCheckError(ValueError):

@@ -38,7 +38,7 @@
 import numpy as np
 import pandas as pd
 from factdyn.runs import figure_inputs, wall_time
-from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline
+from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
 from factdyn.analysis import md_table, fmt
 from factdyn.curricula import (fig_title, STRATEGIES, comparable_runs, best_settings, verdict, seeds_note, fmt_spread, draw_seeds,
                                fit_axis, set_categories, n_label, jsonable)
@@ -97,22 +97,44 @@ def vs_uniform(N):
             f"At N {n_label(N)} every strategy ends above uniform sampling (best: {s})")
 
 
-fig, axes = figure(1, 2, height=3.2)
-x0 = np.arange(len(Ns)); off = 0.35 / max(len(ORDER) - 1, 1)
-for k, s in enumerate(ORDER):
-    b = best.xs(s, level="strategy").reindex(Ns)
-    x = x0 + (k - (len(ORDER) - 1) / 2) * off
-    for ax, col in zip(axes, ["final_seen_loss", "final_seen_acc"]):
-        ax.errorbar(x, b[col], [b[col] - b[f"{col}_min"], b[f"{col}_max"] - b[col]], color=COLOR[s], marker="o", ms=4,
-                    capsize=2, lw=2.2 if s in ("uniform", "warm-up") else 1.2, label=s)
-bl = draw_baseline(axes[0], base)
-fit_axis(axes[0], [*best.final_seen_loss_min, *best.final_seen_loss_max, base])
-fit_axis(axes[1], [*best.final_seen_acc_min, *best.final_seen_acc_max], lower=0)
-for ax, yl in zip(axes, ["final loss (nats)", "final accuracy"]):
-    set_categories(ax, x0, [n_label(N) for N in Ns]); ax.set_xlim(-0.5, len(Ns) - 0.5); ax.set(xlabel="individuals N", ylabel=yl)
-axes[0].set_title("final loss"); axes[1].set_title("final accuracy (all individuals)")
-axes[0].legend(handles=[bl], loc="best")
-fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
+one_N = len(Ns) == 1          # one population (the cpu preset): a dot plot, one row per strategy, each seed a dot
+COLS = ["final_seen_loss", "final_seen_acc"]
+if one_N:
+    fig, axes = figure(1, 2, height=3.0, sharey=True)
+    ys = np.arange(len(ORDER))[::-1]
+    for k, s in enumerate(ORDER):
+        b = best.loc[(s, Ns[0])]
+        for ax, col in zip(axes, COLS):
+            ax.errorbar([b[col]], [ys[k] + 0.12], xerr=[[b[col] - b[f"{col}_min"]], [b[f"{col}_max"] - b[col]]], color=COLOR[s],
+                        marker="o", ms=5, capsize=3, lw=1.5)
+            if b.n_seeds > 1:
+                v = runs[runs.run.isin(b.runs)][col]
+                ax.plot(v, np.full(len(v), ys[k] - 0.15), ".", color=COLOR[s], alpha=0.7, ms=5)
+    handles = [axes[0].plot([], [], ".", color="0.4", ms=5, label="one seed (bar: range over seeds)")[0]] if best.n_seeds.max() > 1 else []
+    bl = axes[0].axvline(base, color=BASELINE, lw=1, ls=":", zorder=1, label="no-knowledge baseline")
+    fit_axis(axes[0], [*best.final_seen_loss_min, *best.final_seen_loss_max, base], axis="x")
+    fit_axis(axes[1], [*best.final_seen_acc_min, *best.final_seen_acc_max], axis="x", lower=0)
+    set_categories(axes[0], ys, ORDER, axis="y"); axes[0].set_ylim(-0.6, len(ORDER) - 0.4)
+    axes[0].set(xlabel="final loss (nats)", ylabel=f"each at its best (N {n_label(Ns[0])}, {T} steps)")
+    axes[1].set(xlabel="final accuracy")
+    fig.legend(handles=[bl, *handles], loc="outside lower center", ncol=2)
+else:
+    fig, axes = figure(1, 2, height=3.2)
+    x0 = np.arange(len(Ns)); off = 0.35 / max(len(ORDER) - 1, 1)
+    for k, s in enumerate(ORDER):
+        b = best.xs(s, level="strategy").reindex(Ns)
+        x = x0 + (k - (len(ORDER) - 1) / 2) * off
+        for ax, col in zip(axes, COLS):
+            ax.errorbar(x, b[col], [b[col] - b[f"{col}_min"], b[f"{col}_max"] - b[col]], color=COLOR[s], marker="o", ms=4,
+                        capsize=2, lw=2.2 if s in ("uniform", "warm-up") else 1.2, label=s)
+    bl = draw_baseline(axes[0], base)
+    fit_axis(axes[0], [*best.final_seen_loss_min, *best.final_seen_loss_max, base])
+    fit_axis(axes[1], [*best.final_seen_acc_min, *best.final_seen_acc_max], lower=0)
+    for ax, yl in zip(axes, ["final loss (nats)", "final accuracy"]):
+        set_categories(ax, x0, [n_label(N) for N in Ns]); ax.set_xlim(-0.5, len(Ns) - 0.5); ax.set(xlabel="individuals N", ylabel=yl)
+    axes[0].legend(handles=[bl], loc="best")
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
+axes[0].set_title("final loss (all individuals)"); axes[1].set_title("final accuracy (all individuals)")
 fig_title(fig, vs_uniform(N_h))
 save_figure(fig, fi.fig_dir / "strategies.png")
 
@@ -170,15 +192,19 @@ if N_w:
                             label="best fixed warm-up: seed range" if i == 0 else None)
     ax.axhline(1, color="C2", lw=1.5, label="best fixed warm-up (mean)")
     vals = [1.0]
-    for k, s in enumerate(["uniform", "adaptive warm-up", "growth"]):
-        b = best.xs(s, level="strategy").reindex(N_w) if s in ORDER else None
-        if b is None: continue
+    shown = [s for s in ["uniform", "adaptive warm-up", "growth"] if s in ORDER]
+    for k, s in enumerate(shown):
+        b = best.xs(s, level="strategy").reindex(N_w)
         r, lo, hi = (b[c].values / w.final_seen_loss.values for c in ("final_seen_loss", "final_seen_loss_min", "final_seen_loss_max"))
-        ax.errorbar(xw + (k - 1) * 0.18, r, [r - lo, hi - r], fmt="o", color=COLOR[s], capsize=3, label=s)
+        ax.errorbar(xw + (k - 1) * (1 / 3 if one_N else 0.18), r, [r - lo, hi - r], fmt="o", color=COLOR[s], capsize=3, label=s)
         vals += [*lo, *hi]
     fit_axis(ax, vals, lower=0)
-    set_categories(ax, xw, [n_label(N) for N in N_w]); ax.set_xlim(-0.6, len(N_w) - 0.4)
-    ax.set(xlabel="individuals N", ylabel="final loss ÷ best fixed warm-up")
+    if one_N:
+        set_categories(ax, (np.arange(len(shown)) - 1) / 3, shown); ax.set_xlim(-0.6, 0.6)
+        ax.set(xlabel=f"strategy (N {n_label(N_w[0])}, {T} steps)", ylabel="final loss ÷ best fixed warm-up")
+    else:
+        set_categories(ax, xw, [n_label(N) for N in N_w]); ax.set_xlim(-0.6, len(N_w) - 0.4)
+        ax.set(xlabel="individuals N", ylabel="final loss ÷ best fixed warm-up")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     vh = new[new.N == (N_h if N_h in N_w else N_w[-1])].set_index("strategy").verdict
     fig_title(fig, f"At N {n_label(N_h if N_h in N_w else N_w[-1])}, against the best fixed warm-up: adaptive warm-up "
