@@ -32,6 +32,7 @@ class Claim:
     ours: str | None = None
     rule: str | None = None
     let: dict | None = None          # name -> expression, evaluated in order before `value`
+    requires: str | None = None      # expression: while falsy, the runs this claim tests are not in the store ('not run')
 
 RESERVED = frozenset({'S', 'M', 'T', 'X', 'value', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'overlap', 'where', 'best',
                       'boot', 'np', 'pd'})
@@ -121,6 +122,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
                   overlap=overlap, where=where, best=best, boot=boot, np=np, pd=pd)
         try:
+            if c.requires and not eval(c.requires, ns): rows.append({**row, 'verdict': 'not run'}); continue
             for name, expr in (c.let or {}).items(): ns[name] = eval(expr, ns)
             value = eval(c.value, ns)
             if not _finite(value): rows.append({**row, 'verdict': 'not decided'}); continue
