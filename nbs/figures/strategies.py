@@ -159,7 +159,7 @@ draw_baseline(axes[0], base)
 fit_axis(axes[0], [*shown.seen_loss, base]); fit_axis(axes[1], shown.seen_acc, lower=0)
 axes[0].set(xlabel="training step", ylabel="attribute loss (nats)", title="loss (all individuals)")
 axes[1].set(xlabel="training step", ylabel="accuracy", title="accuracy (all individuals)")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
 ends = {s: get(s, N_h, "plateau_end") for s in ORDER if row(s, N_h) is not None}
 left = {s: e for s, e in ends.items() if np.isfinite(e)}
 fig_title(fig, f"N {n_label(N_h)}: {len(left)} of {len(ends)} strategies {'leaves' if len(left) == 1 else 'leave'} the plateau within {T} steps"
@@ -207,8 +207,8 @@ if N_w:
         ax.set(xlabel="individuals N", ylabel="final loss ÷ best fixed warm-up")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     vh = new[new.N == (N_h if N_h in N_w else N_w[-1])].set_index("strategy").verdict
-    fig_title(fig, f"At N {n_label(N_h if N_h in N_w else N_w[-1])}, against the best fixed warm-up: adaptive warm-up "
-                   f"{word(vh.get('adaptive warm-up'))}, growth {word(vh.get('growth'))}")
+    fig_title(fig, f"At N {n_label(N_h if N_h in N_w else N_w[-1])}, against the best fixed warm-up: "
+                   + ", ".join(f"{s} {word(vh.get(s)) if s in ORDER else 'not run'}" for s in ("adaptive warm-up", "growth")))
     save_figure(fig, fi.fig_dir / "strategies_new.png")
 else:
     print("no fixed warm-up run at any N: strategies_new.png is not drawn")
