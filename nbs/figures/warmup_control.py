@@ -127,14 +127,17 @@ save_figure(fig, fi.fig_dir / "warmup_control.png")
 # ## Where warm-up pays: the budget curve (beyond the paper)
 # The paper compares the strategies at one budget. Here the same three are set against the budget T at the headline
 # population: uniform training on everyone, the best warm-up setting of the headline budget (the same subset and
-# warm-up length at every T) and the controls. Every seed is a dot, the mean a line; left: accuracy over everyone,
+# warm-up length at every T) and the controls, each at every budget it was run at (the title compares two only at
+# the budgets both have). Every seed is a dot, the mean a line; left: accuracy over everyone,
 # right: final loss over everyone as a fraction of the no-knowledge baseline. A budget where the warm-up's seed range
 # overlaps another strategy's is a tie there.
 
 # %%
 N0 = int(ctrl.groupby("N").n_seeds.sum().idxmax())
 w0 = refs[N0]["warmup"]
-on = others[others.n_individuals == N0]
+every_T = comparable_runs(fi.summaries, experiment, [k for k in CONFIG if k not in ("n_unseen", "steps")])   # each series at all its budgets
+on = every_T[(every_T.experiment != experiment) & (every_T.n_unseen == 0) & (every_T.n_individuals == N0)].assign(
+    ratio=lambda d: d.final_seen_loss / d.baseline)
 series = [("uniform on all N", "0.4", on[on.strategy == "uniform"], "final_seen_acc")]
 if w0 is not None: series.append((f"best warm-up: {w0.setting}", "C0", on[(on.strategy == "warm-up") & (on.setting == w0.setting)], "final_seen_acc"))
 series += [(f"K = {n_label(K)} only", f"C{k + 1}", c[(c.N == N0) & (c.K == K)], "acc_all") for k, K in enumerate(sorted(c[c.N == N0].K.unique()))]
