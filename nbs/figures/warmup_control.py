@@ -208,9 +208,19 @@ for N in Ns:
         dict(quantity="warm-up minus the best control, accuracy over all N", paper="+0.317",
              ours=f"{wa - bestc.acc_all:+.3f} (control K {n_label(bestc.K)})" if np.isfinite(wa) else "—"),
     ]
+curve_rows = []
+for T in budgets:
+    r = {"budget T": T}
+    for name, *_ in series:
+        g = curve[(curve.series == name) & (curve.steps == T)]
+        short = "uniform" if name.startswith("uniform") else "best warm-up" if name.startswith("best") else f"control {name.replace(' only', '')}"
+        r[f"{short}: accuracy"] = fmt_spread(g.iloc[0], "acc") + (f" ({int(g.n_seeds.iloc[0])} seeds)" if int(g.n_seeds.iloc[0]) > 1 else "") if len(g) else "—"
+        r[f"{short}: loss / baseline"] = fmt_spread(g.iloc[0], "ratio") if len(g) else "—"
+    curve_rows.append(r)
 span, total = wall_time(fi.runs)
-table = (md_table(rows) + f"\n{seeds_note(ctrl.n_seeds)}. This experiment's {len(fi.runs)} runs: {span:.0f} s from first start to "
-         f"last end, {total:.0f} s summed.\n")
+table = (md_table(rows) + f"\n{seeds_note(ctrl.n_seeds)}.\n\n**The budget curve** (N = {n_label(N0)}; over everyone; mean (range) over "
+         f"seeds where more than one; — not run):\n\n" + md_table(curve_rows)
+         + f"\nThis experiment's {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / "warmup_control_summary.md", table)
 write_json_atomic(fi.fig_dir / "warmup_control.json", jsonable(dict(
     baseline=base, steps=T0, controls=ctrl.to_dict("records"),
