@@ -34,7 +34,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
-from factdyn.analysis import md_table, fmt
+from factdyn.analysis import md_table, fmt, plain_log_ticks
 from factdyn.curricula import (fig_title, CONFIG, comparable_runs, over_seeds, best_settings, verdict, seeds_note, fmt_spread,
                                draw_seeds, fit_axis, set_categories, n_label, jsonable)
 
@@ -172,6 +172,7 @@ for name, col, d, ycol in series:
 axes[1].axhline(1.0, color=BASELINE, ls="--", lw=1, label="no-knowledge baseline")
 fit_axis(axes[0], [0, *curve.acc_max], lower=0)
 fit_axis(axes[1], [*curve.ratio_min, *curve.ratio_max, 1.0], lower=0)
+if axes[1].get_yscale() == "log": plain_log_ticks(axes[1].yaxis)      # a loss ratio spanning decades: plain numbers
 for ax, name, t in ((axes[0], "final accuracy", "accuracy over everyone (all N)"),
                     (axes[1], "final loss / baseline", "loss over everyone (all N)")):
     ax.set_xticks(budgets if len(budgets) > 1 else [round(budgets[0] * f) for f in (0.8, 1.0, 1.2)])
