@@ -24,7 +24,8 @@
 # setting is the one with the lowest mean final attribute loss (`best_settings`), and the figure says how many
 # settings it chose from. Writes into `fig_dir`:
 #
-# - `strategies.png`: final loss and final accuracy against N, each strategy at its best (Fig 4 right, Fig J);
+# - `strategies.png`: final loss and final accuracy against N, each strategy at its best (Fig 4 right, Fig J); with
+#   one population (the cpu preset) one row per strategy, each seed a dot;
 # - `strategies_curves.png`: loss and accuracy through training at the headline N;
 # - `strategies_new.png`: adaptive warm-up and growth against the best fixed warm-up at every N;
 # - `strategies_summary.md` (our numbers beside the paper's) and `strategies.json`.
