@@ -141,6 +141,8 @@ on = every_T[(every_T.experiment != experiment) & (every_T.n_unseen == 0) & (eve
 series = [("uniform on all N", "0.4", on[on.strategy == "uniform"], "final_seen_acc")]
 if w0 is not None: series.append((f"best warm-up: {w0.setting}", "C0", on[(on.strategy == "warm-up") & (on.setting == w0.setting)], "final_seen_acc"))
 series += [(f"K = {n_label(K)} only", f"C{k + 1}", c[(c.N == N0) & (c.K == K)], "acc_all") for k, K in enumerate(sorted(c[c.N == N0].K.unique()))]
+short = {name: "uniform" if i == 0 else "best warm-up" if w0 is not None and i == 1 else f"control {name.replace(' only', '')}"
+         for i, (name, *_) in enumerate(series)}       # each series as the title and the table name it
 curve = pd.concat([over_seeds(d.assign(acc=d[col]), ["steps"], ["acc", "ratio"]).assign(series=name)
                    for name, _, d, col in series if len(d)], ignore_index=True)
 budgets = sorted(curve.steps.unique())
@@ -155,7 +157,7 @@ def budget_message():
         o = curve[curve.series == name].set_index("steps")
         both = [T for T in wc.index if T in o.index]
         ahead = sum(verdict(wc.loc[T], o.loc[T], col="acc") == "higher" for T in both)
-        parts.append(f"{'control ' + name.replace(' only', '') if name.startswith('K') else 'uniform'} at {ahead}/{len(both)}")
+        parts.append(f"{short[name]} at {ahead}/{len(both)}")
     parts[-1] += " budgets"
     one = any(int(curve[(curve.steps == T)].n_seeds.min()) == 1 for T in budgets)     # `verdict`: 10% at one seed
     how = "beyond the seed range" + ("; 10% at one seed" if one else "")
@@ -214,9 +216,8 @@ for T in budgets:
     r = {"budget T": T}
     for name, *_ in series:
         g = curve[(curve.series == name) & (curve.steps == T)]
-        short = "uniform" if name.startswith("uniform") else "best warm-up" if name.startswith("best") else f"control {name.replace(' only', '')}"
-        r[f"{short}: accuracy"] = fmt_spread(g.iloc[0], "acc") + (f" ({int(g.n_seeds.iloc[0])} seeds)" if int(g.n_seeds.iloc[0]) > 1 else "") if len(g) else "—"
-        r[f"{short}: loss / baseline"] = fmt_spread(g.iloc[0], "ratio") if len(g) else "—"
+        r[f"{short[name]}: accuracy"] = fmt_spread(g.iloc[0], "acc") + (f" ({int(g.n_seeds.iloc[0])} seeds)" if int(g.n_seeds.iloc[0]) > 1 else "") if len(g) else "—"
+        r[f"{short[name]}: loss / baseline"] = fmt_spread(g.iloc[0], "ratio") if len(g) else "—"
     curve_rows.append(r)
 span, total = wall_time(fi.runs)
 table = (md_table(rows) + f"\n{seeds_note(ctrl.n_seeds)}.\n\n**The budget curve** (N = {n_label(N0)}; over everyone; mean (range) over "

@@ -84,8 +84,8 @@ def u_ratio(k):
     return abs(float(u.final_seen_loss) / base - PAPER_FIG_G_RATIO) if u is not None else np.inf
 
 
-grids = [k for k in combos if len(combo(*k)) >= 2] or combos      # a budget with one cell is a budget-curve point, not a grid
-NT = min(grids, key=lambda k: (u_ratio(k), -len(combo(*k))))
+grids = [k for k in combos if len(combo(*k)) >= 2]      # a budget with one cell is a budget-curve point, not a grid
+NT = min(grids or combos, key=lambda k: (u_ratio(k), -len(combo(*k))))
 cc = combo(*NT)
 bc = cc.loc[cc.final_seen_loss.idxmin()] if cc.final_seen_loss.notna().any() else cc.iloc[0]
 uc = uni(*NT)
@@ -111,7 +111,7 @@ def message():
 
 # rows: the populations and budgets with a grid (2 or more cells), the headline's first; a budget with a single cell
 # (the best one, run at other budgets) is a point of the budget curve (`warmup_budget.png`), not a grid
-rows = sorted((k for k in combos if len(combo(*k)) > 1 or k == NT), key=lambda k: (k != NT, k))
+rows = sorted({*grids, NT}, key=lambda k: (k != NT, k))
 fig, axes = figure(len(rows), 2, height=3.4 * len(rows), squeeze=False)   # a row and its share of the legend
 all_subs = sorted(cells.n_warmup.unique())                  # one colour per subset size across rows
 for (ax_l, ax_a), (N, T) in zip(axes, rows):
