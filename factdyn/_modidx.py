@@ -466,4 +466,5 @@ d = { 'settings': { 'branch': 'main',
                                'factdyn.train.make_optimizer': ('train.html#make_optimizer', 'factdyn/train.py'),
                                'factdyn.train.make_train_step': ('train.html#make_train_step', 'factdyn/train.py'),
                                'factdyn.train.to_device': ('train.html#to_device', 'factdyn/train.py'),
-                               'factdyn.train.train': ('train.html#train', 'factdyn/train.py')}}}
+                               'factdyn.train.train': ('train.html#train', 'factdyn/train.py'),
+                               'factdyn.train.train_config': ('train.html#train_config', 'factdyn/train.py')}}}

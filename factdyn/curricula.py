@@ -140,7 +140,7 @@ def _growth(world: World, n_start: int = 1, n_stages: int = 1, stage_steps: int 
 
 # %% ../nbs/07_curricula.ipynb #80d4b2e6
 CONFIG = ('steps', 'batch_size', 'lr', 'weight_decay', 'schedule', 'n_layer', 'n_head', 'd_model', 'd_mlp', 'pos',
-          'pools', 'n_templates', 'shuffle', 'n_unseen')   # what must be equal for two runs to be compared (not the seed)
+          'pools', 'train_templates', 'shuffle', 'n_unseen')   # what must be equal for two runs to be compared (not the seed)
 STRATEGIES = ('uniform', 'power law', 'celebrities', 'warm-up', 'adaptive warm-up', 'growth')
 
 def n_label(n) -> str:

@@ -257,14 +257,14 @@ class Batch:
                 torch.from_numpy(self.attr[:, 1:].astype(np.int64)).to(device))
 
 def _biographies(self: World, individuals, rng: np.random.Generator, split: str = 'train',
-                 shuffle: bool = True, n_templates: int | None = None) -> Batch:
+                 shuffle: bool = True, train_templates: int | None = None) -> Batch:
     "One freshly sampled biography per entry of `individuals`."
     idx = np.asarray(individuals, dtype=np.int64)
     c, B, A = self.cfg, len(idx), len(ATTRIBUTES)
     n_tr = c.n_train_templates
     if split == 'train':
-        k = n_tr if n_templates is None else n_templates
-        if not 1 <= k <= n_tr: raise ValueError(f"n_templates must be in 1..{n_tr}, got {k}")
+        k = n_tr if train_templates is None else train_templates
+        if not 1 <= k <= n_tr: raise ValueError(f"train_templates must be in 1..{n_tr}, got {k}")
         choice = rng.integers(0, k, size=(B, A))
     elif split == 'eval': choice = n_tr + rng.integers(0, c.n_templates - n_tr, size=(B, A))
     else: raise ValueError(f"split must be 'train' or 'eval', got {split!r}")

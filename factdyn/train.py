@@ -19,8 +19,8 @@ from .runs import (atomic_write, save_checkpoint, resume_checkpoint, latest_chec
                           model_from_checkpoint, fault_point, write_json, run_warning, METRICS, CONFIG, PROGRESS, TRAIN_LOG)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'eval_steps', 'make_eval_sets', 'evaluate', 'make_optimizer', 'default_model_config', 'to_device',
-           'make_train_step', 'TrainResult', 'train']
+__all__ = ['LEGACY_TRAIN_KEYS', 'TrainConfig', 'eval_steps', 'train_config', 'make_eval_sets', 'evaluate', 'make_optimizer',
+           'default_model_config', 'to_device', 'make_train_step', 'TrainResult', 'train']
 
 # %% ../nbs/03_train.ipynb #7f85313f
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class TrainConfig:
     dense_start: int = 0             # step where the dense evaluations begin (e.g. where attention is frozen)
     n_checkpoints: int = 0           # checkpoints besides the final one (0: final only)
     shuffle: bool = True             # random sentence order (the paper's shuffle_templates)
-    n_templates: int = 0             # training templates per individual (0: all n_train_templates)
+    train_templates: int = 0         # training templates per individual and attribute (0: all n_train_templates;
+                                     # not WorldConfig.n_templates, the templates per attribute in the world)
     stop_below: float = 0.0          # end at the first evaluation with seen held-out loss < stop_below x baseline (0: never)
 
     def __post_init__(self):
@@ -64,7 +65,7 @@ class TrainConfig:
         need(self.n_evals >= 1 and self.n_dense >= 0 and 0 < self.dense_frac <= 1 and 0 <= self.dense_start <= self.steps,
              "bad evaluation schedule")
         need(self.n_checkpoints >= 0, "n_checkpoints must be >= 0")
-        need(self.n_templates >= 0, f"n_templates must be >= 0, got {self.n_templates}")
+        need(self.train_templates >= 0, f"train_templates must be >= 0, got {self.train_templates}")
         need(self.stop_below >= 0, f"stop_below must be >= 0, got {self.stop_below}")
 
     def lr_at(self, step: int) -> float:
@@ -78,6 +79,13 @@ def eval_steps(total: int, n_evals: int, n_dense: int = 0, dense_frac: float = 0
     s = set(np.linspace(0, total, n_evals + 1).round().astype(int))
     if n_dense: s |= set(np.linspace(dense_start, min(total, dense_start + total * dense_frac), n_dense + 1).round().astype(int))
     return sorted(int(x) for x in s)
+
+# %% ../nbs/03_train.ipynb #950624b3
+LEGACY_TRAIN_KEYS = {'n_templates': 'train_templates'}   # stored name -> current name
+
+def train_config(d: dict) -> TrainConfig:
+    "The `TrainConfig` of a stored dict (a checkpoint's `config['train']`), earlier key names mapped to current ones."
+    return TrainConfig(**{LEGACY_TRAIN_KEYS.get(k, k): v for k, v in d.items()})
 
 # %% ../nbs/03_train.ipynb #3c871ad4
 def make_eval_sets(world: World, n: int, seed: int, sets=('seen', 'unseen')) -> dict:
@@ -183,8 +191,8 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
     "Train on fresh biographies of `world`; evaluate, log and checkpoint on the schedule of `tc`."
     end = tc.steps if stop_at is None else stop_at
     if not 0 < end <= tc.steps: raise ValueError(f"stop_at={stop_at} must be in [1, steps={tc.steps}]")
-    if tc.n_templates > world.cfg.n_train_templates:
-        raise ValueError(f"n_templates={tc.n_templates} exceeds the {world.cfg.n_train_templates} training templates")
+    if tc.train_templates > world.cfg.n_train_templates:
+        raise ValueError(f"train_templates={tc.train_templates} exceeds the {world.cfg.n_train_templates} training templates")
     if model is None:
         mc = mc or default_model_config(world)
         if mc.vocab_size < world.vocab_size or mc.block_size < world.seq_len - 1:
@@ -216,7 +224,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
                 state = None
         if state is not None:
             same = lambda t: {k: v for k, v in t.items() if k not in ('n_evals', 'n_dense', 'dense_frac', 'dense_start')}  # when it evaluates is not the run
-            if state['config']['world_hash'] != config['world_hash'] or same({**asdict(TrainConfig(steps=tc.steps)), **state['config']['train']}) != same(config['train']):
+            if state['config']['world_hash'] != config['world_hash'] or same(asdict(train_config({**asdict(TrainConfig(steps=tc.steps)), **state['config']['train']}))) != same(config['train']):
                 raise ValueError(f"the checkpoint of step {state['step']} in {out} belongs to a different run (world or "
                                  "training config differs); use another out_dir or resume=False")
             model.load_state_dict(state['model']); opt.load_state_dict(state['optim'])
@@ -224,7 +232,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
             start, t_run = state['step'], state.get('seconds', 0.0)
             rows = [r for r in old.to_dict('records') if r['step'] <= start]
         atomic_write(out / CONFIG, json.dumps(config, indent=1))
-    n_tpl = tc.n_templates or None
+    n_tpl = tc.train_templates or None
     step_fn = make_train_step(model, tc, device, compile=compile, amp=amp)
     observe = hasattr(sampler, 'observe')
     run_n, t0 = 0, time.perf_counter() - t_run
@@ -276,7 +284,7 @@ def train(world: World, tc: TrainConfig = TrainConfig(), mc: ModelConfig | None 
         if reset_optimizer_at is not None and step == reset_optimizer_at: opt = make_optimizer(model, tc)
         rng = batch_rng(tc.seed, step)
         x, y, vm, va = to_device(world.biographies(sampler(step, rng, tc.batch_size), rng, shuffle=tc.shuffle,
-                                                   n_templates=n_tpl), device)
+                                                   train_templates=n_tpl), device)
         loss, lg = step_fn(opt, x, y, tc.lr_at(step), None, vm if observe else None)
         loss_sum += loss; run_n += 1
         if observe:

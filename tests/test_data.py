@@ -98,7 +98,7 @@ def test_bad_world_config(kw, msg):
 
 def test_bad_biography_requests(world):
     with pytest.raises(ValueError, match='split'): world.biographies([0], np.random.default_rng(0), split='valid')
-    with pytest.raises(ValueError, match='n_templates'): world.biographies([0], np.random.default_rng(0), n_templates=21)
+    with pytest.raises(ValueError, match='train_templates'): world.biographies([0], np.random.default_rng(0), train_templates=21)
 
 def test_shipped_lists_and_templates():
     for a in ATTRIBUTES:

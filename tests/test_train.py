@@ -32,6 +32,21 @@ def test_resume_equals_uninterrupted(tmp_path):
     assert np.allclose(res.log.seen_loss, full.log.seen_loss, atol=1e-5)
     assert np.allclose(pd.read_csv(part / 'metrics.csv').seen_loss, full.log.seen_loss, atol=1e-5)
 
+def test_resume_reads_checkpoints_of_before_the_rename(tmp_path):
+    # checkpoints written before TrainConfig.n_templates became train_templates store the old name: they still resume
+    from factdyn.runs import save_checkpoint
+    full = train(W, TC, MC, out_dir=tmp_path / 'full', progress=False)
+    part = tmp_path / 'part'
+    train(W, TC, MC, out_dir=part, progress=False)
+    for f in (part / 'ckpt').glob('*.pt'):
+        if f.name != 'step_000010.pt': f.unlink()
+    state = load_checkpoint(part / 'ckpt' / 'step_000010.pt')
+    state['config']['train']['n_templates'] = state['config']['train'].pop('train_templates')
+    save_checkpoint(part, 10, state)
+    log = pd.read_csv(part / 'metrics.csv'); log[log.step <= 10].to_csv(part / 'metrics.csv', index=False)
+    res = train(W, TC, MC, out_dir=part, progress=False)
+    assert np.allclose(res.log.seen_loss, full.log.seen_loss, atol=1e-5)
+
 def test_resume_refuses_other_config(tmp_path):
     train(W, TC, MC, out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match='different run'):
@@ -63,5 +78,5 @@ def test_bad_train_config(kw, msg):
 def test_bad_model_for_world():
     with pytest.raises(ValueError, match='too small'):
         train(W, TC, default_model_config(W).__class__(vocab_size=10, block_size=8), progress=False)
-    with pytest.raises(ValueError, match='n_templates'):
-        train(W, TrainConfig(steps=1, n_templates=21), MC, progress=False)
+    with pytest.raises(ValueError, match='train_templates'):
+        train(W, TrainConfig(steps=1, train_templates=21), MC, progress=False)

@@ -52,7 +52,7 @@ import torch
 from factdyn.data import World, WorldConfig
 from factdyn.model import ModelConfig, Transformer
 from dataclasses import replace
-from factdyn.train import TrainConfig, train, default_model_config, eval_steps
+from factdyn.train import TrainConfig, train, train_config, default_model_config, eval_steps
 from factdyn.runs import Run, find_run, write_json, atomic_write, METRICS
 from factdyn.attention import PatchedModel
 from factdyn.analysis import pick_device, set_threads_from_env
@@ -116,7 +116,7 @@ print(f"ref={ref} -> step {ref_step}; start={start} -> step {start_step}; stop a
 
 # %%
 world, reference_model, ref_ck = ref_run.load(ref_step)          # world rebuilt and hash-checked
-tc = TrainConfig(**config["train"])
+tc = train_config(config["train"])
 # the steps watched after a freeze, evaluated densely (the reference's grid alone would miss a spike)
 window = (start_step, min(stop_step, start_step + watch)) if start_step > 0 and watch > 0 else None
 if window: tc = replace(tc, dense_start=start_step, n_dense=20, dense_frac=(window[1] - window[0]) / T)

@@ -58,7 +58,7 @@ batch_size: int = 32  # sequences per step [1, ]
 lr: float = 0.003  # peak learning rate [1e-06, 1.0]
 weight_decay: float = 0.1  # AdamW weight decay on matrices [0.0, ]
 schedule: str = "cosine"  # learning-rate schedule {cosine|constant}
-n_templates: int = 0  # training templates per individual and attribute, 0 means all 20 [0, 20]
+train_templates: int = 0  # training templates per individual and attribute, 0 means all 20 [0, 20]
 shuffle: bool = True  # random sentence order (False: fixed attribute order)
 sampler: str = "uniform"  # which individuals a batch holds {uniform|power_law|celebrities|warmup|adaptive_warmup|growth}
 alpha: float = 0.0  # power_law: P(rank i) ∝ i^-alpha [0.0, ]
@@ -91,7 +91,7 @@ wkw = dict(n_individuals=n_individuals, n_unseen=n_unseen, seed=seed, **({"n_fir
 world = World(WorldConfig.paper(**wkw) if pools == "paper" else WorldConfig(**wkw))
 tc = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
                  seed=seed, n_eval=n_eval, n_evals=n_evals, n_dense=n_dense, n_checkpoints=n_checkpoints,
-                 shuffle=shuffle, n_templates=n_templates, stop_below=stop_below)
+                 shuffle=shuffle, train_templates=train_templates, stop_below=stop_below)
 mc = default_model_config(world, n_layer=n_layer, n_head=n_head, d_model=d_model, d_mlp=d_mlp, pos=pos)
 print(world)
 print(mc)
@@ -150,7 +150,7 @@ if order_probe:
         for shuf in (True, False):
             rng = np.random.default_rng(7)
             b = world.biographies(rng.choice(world.seen, size=256), rng, split=split, shuffle=shuf,
-                                  n_templates=(n_templates or None) if split == "train" else None)
+                                  train_templates=(train_templates or None) if split == "train" else None)
             rows[f"{split_name} templates, {'random' if shuf else 'fixed'} order"] = evaluate(res.model, b)["loss"]
     write_json(Path(out_dir, "probe.json"), rows)
 

@@ -48,7 +48,7 @@ PAPER = {(1, "random"): 4.5, (2, "random"): 6e-2, (4, "random"): 2.5e-2, (8, "ra
 fi = figure_inputs(experiment, preset, store, fig_dir)
 df, summ = fi.metrics, fi.summaries
 for c in ["plateau_end", "final_seen_loss", "final_seen_acc", "baseline"]: summ[c] = pd.to_numeric(summ[c], errors="coerce")
-summ["k"] = summ.n_templates.astype(int).replace(0, 20)                # 0 means all 20 training templates
+summ["k"] = summ.train_templates.astype(int).replace(0, 20)                # 0 means all 20 training templates
 summ["order"] = np.where(summ.shuffle.astype(bool), "random", "fixed")
 summ["ratio"] = summ.final_seen_loss / summ.baseline
 summ = summ.sort_values(["order", "k", "seed"], ascending=[False, True, True]).reset_index(drop=True)
