@@ -17,14 +17,17 @@ def _same(a, b):
 def test_deterministic():
     assert _same(train(W, TC, MC, progress=False).log, train(W, TC, MC, progress=False).log)
 
-def test_resume_equals_uninterrupted(tmp_path):
-    full = train(W, TC, MC, out_dir=tmp_path / 'full', progress=False)
-    # a run interrupted after its step-10 checkpoint: keep only that checkpoint and the log up to it
-    part = tmp_path / 'part'
+def _interrupted(part):
+    "A run interrupted after its step-10 checkpoint: only that checkpoint and the log up to it are kept."
     train(W, TC, MC, out_dir=part, progress=False)
     for f in (part / 'ckpt').glob('*.pt'):
         if f.name != 'step_000010.pt': f.unlink()
     log = pd.read_csv(part / 'metrics.csv'); log[log.step <= 10].to_csv(part / 'metrics.csv', index=False)
+    return part / 'ckpt' / 'step_000010.pt'
+
+def test_resume_equals_uninterrupted(tmp_path):
+    full = train(W, TC, MC, out_dir=tmp_path / 'full', progress=False)
+    _interrupted(part := tmp_path / 'part')
     res = train(W, TC, MC, out_dir=part, progress=False)
     for p, q in zip(full.model.parameters(), res.model.parameters()):
         assert torch.allclose(p, q, atol=1e-6)
@@ -36,14 +39,9 @@ def test_resume_reads_checkpoints_of_before_the_rename(tmp_path):
     # checkpoints written before TrainConfig.n_templates became train_templates store the old name: they still resume
     from factdyn.runs import save_checkpoint
     full = train(W, TC, MC, out_dir=tmp_path / 'full', progress=False)
-    part = tmp_path / 'part'
-    train(W, TC, MC, out_dir=part, progress=False)
-    for f in (part / 'ckpt').glob('*.pt'):
-        if f.name != 'step_000010.pt': f.unlink()
-    state = load_checkpoint(part / 'ckpt' / 'step_000010.pt')
+    state = load_checkpoint(_interrupted(part := tmp_path / 'part'))
     state['config']['train']['n_templates'] = state['config']['train'].pop('train_templates')
     save_checkpoint(part, 10, state)
-    log = pd.read_csv(part / 'metrics.csv'); log[log.step <= 10].to_csv(part / 'metrics.csv', index=False)
     res = train(W, TC, MC, out_dir=part, progress=False)
     assert np.allclose(res.log.seen_loss, full.log.seen_loss, atol=1e-5)
 
