@@ -12,7 +12,7 @@ from .data import Batch, ROLE_NAME, ROLE_TEXT, ROLE_VALUE, ROLE_PAD, ROLE_PRONOU
 from .model import Transformer, run_with_cache, hooks, pattern_replacer
 
 # %% auto #0
-__all__ = ['METRICS', 'PRONOUN_METRICS', 'attention_metrics', 'PatchedModel']
+__all__ = ['METRICS', 'PRONOUN_METRICS', 'CIRCUIT', 'attention_metrics', 'circuit_heads', 'circuit_stability', 'PatchedModel']
 
 # %% ../nbs/08_attention.ipynb #14c6ab4c
 def _masks(batch: Batch):
@@ -76,6 +76,33 @@ def attention_metrics(model: Transformer, batch: Batch, device='cpu', bs: int = 
     if not per_head: return pd.DataFrame({k: v.mean(1) for k, v in vals.items()}).rename_axis('layer').reset_index()
     idx = pd.MultiIndex.from_product([range(L), range(H)], names=['layer', 'head'])
     return pd.DataFrame({k: v.ravel() for k, v in vals.items()}, index=idx).reset_index()
+
+# %% ../nbs/08_attention.ipynb #e08a6cb9
+CIRCUIT = dict(grouping=('name_name', None), extraction=('attr_name_any', -1))   # metric, layer (None: any, -1: last)
+
+def _nearest(att: pd.DataFrame, step: int | None) -> int:
+    "The checkpoint step of `att` nearest `step` (None: the last)."
+    steps = np.sort(att.step.unique())
+    return int(steps[-1] if step is None else steps[int(np.abs(steps - step).argmin())])
+
+def circuit_heads(att: pd.DataFrame, step: int | None = None) -> dict:
+    "{'grouping' | 'extraction': (layer, head, value)} (0-based) of one run's `att` at its checkpoint nearest `step` (default: the last)."
+    a, top = att[att.step == _nearest(att, step)], int(att.layer.max())
+    out = {}
+    for name, (col, layer) in CIRCUIT.items():
+        c = a if layer is None else a[a.layer == (top if layer < 0 else layer)]
+        r = c.loc[c[col].idxmax()]
+        out[name] = (int(r.layer), int(r['head']), float(r[col]))
+    return out
+
+def circuit_stability(att: pd.DataFrame, switches, step: int | None = None) -> dict:
+    "Per circuit head (`circuit_heads` at `step`): the smallest over `switches` of its lowest value until the next switch / its value at the switch; 'kept': the smaller."
+    out, bounds = {}, [*sorted(switches), np.inf]
+    for name, (layer, head, _) in circuit_heads(att, step).items():
+        s = att[(att.layer == layer) & (att['head'] == head)].groupby('step')[CIRCUIT[name][0]].mean()
+        r = [s[(s.index >= t0) & (s.index < t1)].min() / s.loc[_nearest(att, t0)] for t0, t1 in zip(bounds, bounds[1:])]
+        out[name] = float(min(r)) if r else float('nan')
+    return {**out, 'kept': min(out.values())}
 
 # %% ../nbs/08_attention.ipynb #f9d5cbc3
 class PatchedModel(nn.Module):

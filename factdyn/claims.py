@@ -12,6 +12,7 @@ import pandas as pd
 import yaml
 from .runs import collect, collect_summaries, results_runs, atomic_write, write_json
 from .analysis import bootstrap_power_law
+from .attention import circuit_stability
 
 # %% auto #0
 __all__ = ['VERDICTS', 'RESERVED', 'Claim', 'load_claims', 'mean', 'lo', 'hi', 'ratio', 'show', 'where', 'best', 'slope', 'corr',
@@ -35,7 +36,7 @@ class Claim:
     requires: str | None = None      # expression: while falsy, the runs this claim tests are not in the store ('not run')
 
 RESERVED = frozenset({'S', 'M', 'T', 'X', 'value', 'mean', 'lo', 'hi', 'ratio', 'show', 'slope', 'corr', 'overlap', 'where', 'best',
-                      'boot', 'np', 'pd'})
+                      'boot', 'circuit_stability', 'np', 'pd'})
 
 def _let_errors(cl: Claim) -> list[str]:
     "What is wrong with a claim's `let` (a mapping of new identifiers to expressions)."
@@ -120,7 +121,7 @@ def evaluate_claims(claims: list[Claim], store, preset: str) -> pd.DataFrame:
             return pd.concat(fr, ignore_index=True) if fr else pd.DataFrame()
         ns = dict(S=collect_summaries(c.experiment, preset, store), M=collect(c.experiment, preset, store), T=T,
                   X=lambda e: collect_summaries(e, preset, store), mean=mean, lo=lo, hi=hi, ratio=ratio, show=show, slope=slope, corr=corr,
-                  overlap=overlap, where=where, best=best, boot=boot, np=np, pd=pd)
+                  overlap=overlap, where=where, best=best, boot=boot, circuit_stability=circuit_stability, np=np, pd=pd)
         try:
             if c.requires and not eval(c.requires, ns): rows.append({**row, 'verdict': 'not run'}); continue
             for name, expr in (c.let or {}).items(): ns[name] = eval(expr, ns)

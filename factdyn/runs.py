@@ -292,7 +292,8 @@ def collect(experiment: str, preset: str, store) -> pd.DataFrame:
     for r in _latest_per_label(results_runs(experiment, preset, store)):
         df = r.metrics
         if not len(df): continue
-        frames.append(df.assign(**{k: [v] * len(df) for k, v in _param_cols(r, df.columns).items()}, run=r.name))
+        cols = {**{k: [v] * len(df) for k, v in _param_cols(r, df.columns).items()}, 'run': r.name}
+        frames.append(pd.concat([df, pd.DataFrame(cols, index=df.index)], axis=1))   # at once: metrics can be wide
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 def collect_summaries(experiment: str, preset: str, store) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from factdyn.runs import figure_inputs
 from factdyn.figstyle import figure, save_figure, use_style, draw_baseline, SEEN, UNSEEN, BASELINE
 from factdyn.analysis import plot_seeds, figure_legend, suptitle, plain_log_ticks, md_table, fmt_seeds, write_summary
 from factdyn.curricula import numeric_columns
+from factdyn.attention import circuit_heads, circuit_stability
 
 # %% tags=["parameters"]
 experiment: str = "groups"  # experiment whose runs are plotted
@@ -124,11 +125,11 @@ def message(kind):
         return (f"{what}: {none} reaches accuracy {level:g} within a stage (highest {best:.2f}), "
                 f"so nothing is learned or forgotten at this size")
     if kind == "sequential":
-        first = st[st.stage == 0].steps_to_level
-        later = st[(st.stage > 0) & (st.stage == st.groupby("run").stage.transform("max"))].steps_to_level
-        return (f"{what}: a group ends its stage at accuracy {rng_txt(st.acc_end)} and is at {rng_txt(st.acc_after)} "
-                f"{after} steps later; steps to {level:g}: {rng_txt(first, '{:.0f}')} for the first group, "
-                f"{rng_txt(later, '{:.0f}')} for the last")
+        first, later = st[st.stage == 0].steps_to_level, st[st.stage > 0].steps_to_level
+        never = f" ({int(later.isna().sum())} never)" if later.isna().any() else ""
+        return (f"{what}: {int((st.acc_end >= 0.9).sum())} of {int(st.acc_end.notna().sum())} groups reach accuracy 0.9 "
+                f"in their stage and are at {rng_txt(st.acc_after)} {after} steps after it; steps to {level:g}: "
+                f"{rng_txt(first, '{:.0f}')} for the first group, {rng_txt(later, '{:.0f}')} for later ones{never}")
     fin = "; ".join(f"{int(r.n_loops)} loops {r.g0_final_acc:.2f} / {r.g1_final_acc:.2f}"
                     for _, r in runs.groupby("n_loops")[["g0_final_acc", "g1_final_acc"]].mean().reset_index().iterrows())
     most = st[st.run.isin(runs[runs.n_loops == runs.n_loops.max()].run) & (st.group == 0)]
@@ -191,43 +192,64 @@ for kind in ("sequential", "alternating"):
 # With `attn_probe`, a run wrote the attention metrics of every layer and head at each checkpoint, on a fixed probe of
 # held-out templates of the whole population (`attention.csv`). The paper finds them less stable than under a constant
 # distribution, but its grouping and extraction metrics stay high. Drawn for the sequential configuration with the
-# most groups (cosine lr when present): the first layer's name → name mass (the same occurrence's name tokens) and the
-# last layer's mass from the value-predicting position to the sentence's name and to any name, each in its best head
-# (the largest value over heads at that checkpoint) and as the mean over heads; dashed: the switches.
+# most groups (cosine lr when present), for the circuit's heads as `circuit_heads` finds them at the end of the run
+# (grouping: the largest name → name head of any layer; extraction: the last layer's largest attribute → any name
+# head; the same head's attention to the sentence's own name beside it), each beside its layer's mean over heads
+# (dotted); dashed: the switches. `circuit_stability` measures what a switch costs them: the lowest value until the
+# next switch over the value at it. The paper's grouping metric is the first layer's; it is in the table below.
 
 # %%
-ATT = [("name_name", 0, "layer 1: name → name"), ("attr_name", -1, "last layer: attr. → its name"),
-       ("attr_name_any", -1, "last layer: attr. → any name")]
+PANELS = [("grouping", "name_name", "name → name"), ("extraction", "attr_name_any", "attribute → any name"),
+          ("extraction", "attr_name", "attribute → own name")]
 seq = summ[summ.groups == "sequential"].sort_values(["_n", "_s"], ascending=[False, True])
 att = {r.name: t for r in fi.runs if r.name in set(seq.run) and (t := r.table("attention")) is not None}
 att_rows = []
 if att:
     cfg = seq[seq.run.isin(att)].config.iloc[0]
     runs_x = seq[(seq.config == cfg) & seq.run.isin(att)]
-    a = pd.concat([att[r].assign(run=r) for r in runs_x.run], ignore_index=True)
-    top = int(a.layer.max())
-    fig, axes = figure(1, len(ATT), height=3.3, sharey=True)
-    for ax, (col, l, title) in zip(axes, ATT):
-        g = a[a.layer == (top if l < 0 else l)].groupby(["run", "step"])[col]
-        for stat, ls, lab in (("max", "-", "best head"), ("mean", ":", "mean over heads")):
-            plot_seeds(ax, g.agg(stat).reset_index(), col, color=SEEN, ls=ls, label=lab)
+    first = int(runs_x.switch_steps.iloc[0][0])
+    heads = {r: circuit_heads(att[r]) for r in runs_x.run}
+    kept = {r: circuit_stability(att[r], runs_x.set_index("run").switch_steps[r]) for r in runs_x.run}
+    fig, axes = figure(1, len(PANELS), height=3.3, sharey=True)
+    for ax, (role, col, what) in zip(axes, PANELS):
+        one = {(l, h) for (l, h, _) in (heads[r][role] for r in runs_x.run)}
+        for r in runs_x.run:
+            l, h, _ = heads[r][role]
+            a = att[r][att[r].layer == l]
+            head = a[a["head"] == h].assign(run=r)
+            plot_seeds(ax, head, col, color=SEEN, label="the circuit's head")
+            plot_seeds(ax, a.groupby("step", as_index=False)[col].mean().assign(run=r), col, color=SEEN, ls=":",
+                       label="its layer's mean over heads")
+        where = ", ".join(f"L{l + 1} h{h + 1}" for l, h in sorted(one))
         for t in runs_x.switch_steps.iloc[0]: ax.axvline(t, color="0.45", lw=0.8, ls="--", zorder=1, label="switch of the trained group")
-        ax.set(xlabel="training step", title=title, ylim=(0, 1.02), xlim=(0, int(runs_x.steps.iloc[0])))
-        best = g.max().groupby("step").mean()
-        att_rows.append({"metric (best head)": title, "at the first switch": f"{best.iloc[int(np.abs(best.index.values - runs_x.switch_steps.iloc[0][0]).argmin())]:.2f}",
-                         "lowest after it": f"{best[best.index >= runs_x.switch_steps.iloc[0][0]].min():.2f}", "end": f"{best.iloc[-1]:.2f}"})
+        ax.set(xlabel="training step", title=f"{role} head ({where}):\n{what}", ylim=(0, 1.02), xlim=(0, int(runs_x.steps.iloc[0])))
     axes[0].set_ylabel("attention mass")
     figure_legend(fig, ncol=3)
-    g_lo, e_lo = (float(att_rows[i]["lowest after it"]) for i in (0, 2))   # extraction: attribute → any name, as the runs' summaries and the ledger
-    suptitle(fig, f"{cfg}: after the first switch the best heads' grouping mass stays ≥ {g_lo:.2f} and their "
-                  f"extraction mass ≥ {e_lo:.2f} (Fig X)")
+    k_min = min(kept[r]["kept"] for r in runs_x.run)
+    def grouping_at(r, step):
+        "The grouping head's name → name mass at the run's checkpoint nearest `step` (None: the last)."
+        a = att[r][(att[r].layer == heads[r]["grouping"][0]) & (att[r]["head"] == heads[r]["grouping"][1])].set_index("step").name_name
+        return float(a.iloc[-1] if step is None else a.iloc[int(np.abs(a.index.values - step).argmin())])
+    g0, g1 = (float(np.mean([grouping_at(r, t) for r in runs_x.run])) for t in (first, None))
+    suptitle(fig, f"{cfg}: the switches do not hurt the circuit (after each, a head's lowest value is ≥ {k_min:.2f} × "
+                  f"its value at the switch); the grouping head forms through them ({g0:.2f} → {g1:.2f}) (Fig X)")
     figs["attention"] = save_figure(fig, fi.fig_dir / "groups_attention.png")
+    for role, col, what in [*PANELS[:2], ("grouping", "name_name", "name → name (layer 1's best head, the paper's metric)")]:
+        l1 = "layer 1" in what
+        v = pd.concat([(att[r][att[r].layer == 0].groupby("step")[col].max() if l1 else
+                        att[r][(att[r].layer == heads[r][role][0]) & (att[r]["head"] == heads[r][role][1])].set_index("step")[col])
+                       .rename(r) for r in runs_x.run], axis=1).mean(axis=1)
+        at = v.iloc[int(np.abs(v.index.values - first).argmin())]
+        att_rows.append({"head: metric": f"{role}: {what}" if not l1 else what, "at the first switch": f"{at:.2f}",
+                         "lowest after it": f"{v[v.index >= first].min():.2f}", "end": f"{v.iloc[-1]:.2f}"})
 print(md_table(att_rows) if att_rows else "no attention.csv in the sequential runs (run them with attn_probe > 0)")
 
 # %%
 HEAD = {"sequential": "**Sequential groups** (stages in order; groups numbered from 1)",
         "alternating": "**Alternating halves** (stages in order: A, B, A, B, …)"}
 table = "".join(f"{HEAD[k]}\n\n{md_table(r)}\n" for k, r in rows.items())
-if att_rows: table += f"\n**Attention through the switches** ({cfg}, mean over seeds of the best head)\n\n{md_table(att_rows)}\n"
-write_summary(fi.fig_dir, "groups", table, dict(level=level, after=after, configurations=data))
+if att_rows: table += f"\n**Attention through the switches** ({cfg}, mean over seeds; the circuit's heads as found at the end of the run)\n\n{md_table(att_rows)}\n"
+circuit = {r: dict(heads={k: dict(layer=l + 1, head=h + 1, at_end=v) for k, (l, h, v) in heads[r].items()}, kept=kept[r])
+           for r in heads} if att else {}
+write_summary(fi.fig_dir, "groups", table, dict(level=level, after=after, configurations=data, circuit=circuit))
 print(table)
