@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 import torch
 from factdyn.data import World, WorldConfig
+from factdyn.runs import ckpt_path, checkpoints
 from factdyn.train import (TrainConfig, train, default_model_config, latest_checkpoint, load_checkpoint,
                            model_from_checkpoint, eval_steps)
 
@@ -20,10 +21,10 @@ def test_deterministic():
 def _interrupted(part):
     "A run interrupted after its step-10 checkpoint: only that checkpoint and the log up to it are kept."
     train(W, TC, MC, out_dir=part, progress=False)
-    for f in (part / 'ckpt').glob('*.pt'):
-        if f.name != 'step_000010.pt': f.unlink()
+    for f in checkpoints(part).values():
+        if f != ckpt_path(part, 10): f.unlink()
     log = pd.read_csv(part / 'metrics.csv'); log[log.step <= 10].to_csv(part / 'metrics.csv', index=False)
-    return part / 'ckpt' / 'step_000010.pt'
+    return ckpt_path(part, 10)
 
 def test_resume_equals_uninterrupted(tmp_path):
     full = train(W, TC, MC, out_dir=tmp_path / 'full', progress=False)
@@ -53,13 +54,13 @@ def test_resume_refuses_other_config(tmp_path):
 def test_checkpoints_load_weights_only(tmp_path):
     res = train(W, TC, MC, out_dir=tmp_path, progress=False)
     ck = latest_checkpoint(tmp_path)
-    assert ck.name == 'step_000030.pt'
+    assert ck == ckpt_path(tmp_path, 30)
     state = load_checkpoint(ck)                      # torch.load(weights_only=True)
     assert state['step'] == 30 and state['config']['world_hash'] == W.content_hash()
     m = model_from_checkpoint(ck)
     x = torch.randint(0, W.vocab_size, (2, 20))
     assert torch.allclose(m(x), res.model(x), atol=1e-6)
-    assert sorted(p.name for p in (tmp_path / 'ckpt').glob('*.pt')) == [f'step_{s:06d}.pt' for s in (0, 10, 20, 30)]
+    assert sorted(checkpoints(tmp_path)) == [0, 10, 20, 30]
 
 def test_log_columns_and_schedule():
     res = train(W, TC, MC, progress=False)
