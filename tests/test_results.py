@@ -26,3 +26,8 @@ def test_figures_rebuild_identically_from_the_committed_results(tmp_path):
     assert {'claims.md', 'claims.json', 'timings.md'} <= {p.name for p in built}
     for p in built:
         assert p.read_text() == (ROOT / 'figures' / p.name).read_text(), f"figures/{p.name} does not follow from results/"
+    # and nothing else is shipped: a file in figures/ that no notebook makes from results/ is left from an older run
+    shipped = {p.name for p in (ROOT / 'figures').iterdir() if p.is_file()}
+    made = {p.name for p in (tmp_path / 'figs').iterdir() if p.is_file()}
+    assert shipped == made, f"in figures/ but not made from results/: {sorted(shipped - made)}; " \
+                            f"made but not committed: {sorted(made - shipped)}"

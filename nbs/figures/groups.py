@@ -134,8 +134,10 @@ def message(kind):
                     for _, r in runs.groupby("n_loops")[["g0_final_acc", "g1_final_acc"]].mean().reset_index().iterrows())
     most = st[st.run.isin(runs[runs.n_loops == runs.n_loops.max()].run) & (st.group == 0)]
     a, b = (rng_txt(most[most.stage == f].steps_to_level, "{:.0f}") for f in (most.stage.min(), most.stage.max()))
-    return (f"{what}: final accuracy of A / B: {fin}; with {int(runs.n_loops.max())} loops A needs {a} steps to reach "
-            f"{level:g} in its first stage, {b} in its last")
+    reach = lambda x, which: (f"does not reach {level:g} in its {which} stage" if x == "—" else
+                              f"reaches {level:g} after {x} steps in its {which} stage")
+    return (f"{what}: final accuracy of A / B: {fin}; with {int(runs.n_loops.max())} loops A {reach(a, 'first')} "
+            f"and {reach(b, 'last')}")
 
 
 figs = {}
