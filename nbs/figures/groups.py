@@ -130,14 +130,13 @@ def message(kind):
         return (f"{what}: {int((st.acc_end >= 0.9).sum())} of {int(st.acc_end.notna().sum())} groups reach accuracy 0.9 "
                 f"in their stage and are at {rng_txt(st.acc_after)} {after} steps after it; steps to {level:g}: "
                 f"{rng_txt(first, '{:.0f}')} for the first group, {rng_txt(later, '{:.0f}')} for later ones{never}")
-    fin = "; ".join(f"{int(r.n_loops)} loops {r.g0_final_acc:.2f} / {r.g1_final_acc:.2f}"
+    fin = ", ".join(f"{int(r.n_loops)} loops {r.g0_final_acc:.2f} / {r.g1_final_acc:.2f}"
                     for _, r in runs.groupby("n_loops")[["g0_final_acc", "g1_final_acc"]].mean().reset_index().iterrows())
     most = st[st.run.isin(runs[runs.n_loops == runs.n_loops.max()].run) & (st.group == 0)]
     a, b = (rng_txt(most[most.stage == f].steps_to_level, "{:.0f}") for f in (most.stage.min(), most.stage.max()))
-    reach = lambda x, which: (f"does not reach {level:g} in its {which} stage" if x == "—" else
-                              f"reaches {level:g} after {x} steps in its {which} stage")
-    return (f"{what}: final accuracy of A / B: {fin}; with {int(runs.n_loops.max())} loops A {reach(a, 'first')} "
-            f"and {reach(b, 'last')}")
+    first = f"never reaches {level:g} in its first stage" if a == "—" else f"needs {a} steps to {level:g} in its first stage"
+    last = f"is still above {level:g} when its last starts" if b == "0" else f"needs {b} in its last"
+    return f"{what}: final accuracy A / B: {fin}; with {int(runs.n_loops.max())} loops A {first} and {last}"
 
 
 figs = {}
