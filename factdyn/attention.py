@@ -12,7 +12,8 @@ from .data import Batch, ROLE_NAME, ROLE_TEXT, ROLE_VALUE, ROLE_PAD, ROLE_PRONOU
 from .model import Transformer, run_with_cache, hooks, pattern_replacer
 
 # %% auto #0
-__all__ = ['METRICS', 'PRONOUN_METRICS', 'CIRCUIT', 'attention_metrics', 'circuit_heads', 'circuit_stability', 'PatchedModel']
+__all__ = ['METRICS', 'PRONOUN_METRICS', 'CIRCUIT', 'attention_metrics', 'head_series', 'circuit_heads', 'circuit_stability',
+           'PatchedModel']
 
 # %% ../nbs/08_attention.ipynb #14c6ab4c
 def _masks(batch: Batch):
@@ -85,6 +86,10 @@ def _nearest(att: pd.DataFrame, step: int | None) -> int:
     steps = np.sort(att.step.unique())
     return int(steps[-1] if step is None else steps[int(np.abs(steps - step).argmin())])
 
+def head_series(att: pd.DataFrame, layer: int, head: int, col: str) -> pd.Series:
+    "One head's `col` (0-based `layer`, `head`) of a run's `att`, indexed by checkpoint step."
+    return att[(att.layer == layer) & (att['head'] == head)].groupby('step')[col].mean()
+
 def circuit_heads(att: pd.DataFrame, step: int | None = None) -> dict:
     "{'grouping' | 'extraction': (layer, head, value)} (0-based) of one run's `att` at its checkpoint nearest `step` (default: the last)."
     a, top = att[att.step == _nearest(att, step)], int(att.layer.max())
@@ -99,7 +104,7 @@ def circuit_stability(att: pd.DataFrame, switches, step: int | None = None) -> d
     "Per circuit head (`circuit_heads` at `step`): the smallest over `switches` of its lowest value until the next switch / its value at the switch; 'kept': the smaller."
     out, bounds = {}, [*sorted(switches), np.inf]
     for name, (layer, head, _) in circuit_heads(att, step).items():
-        s = att[(att.layer == layer) & (att['head'] == head)].groupby('step')[CIRCUIT[name][0]].mean()
+        s = head_series(att, layer, head, CIRCUIT[name][0])
         r = [s[(s.index >= t0) & (s.index < t1)].min() / s.loc[_nearest(att, t0)] for t0, t1 in zip(bounds, bounds[1:])]
         out[name] = float(min(r)) if r else float('nan')
     return {**out, 'kept': min(out.values())}

@@ -36,7 +36,7 @@ from factdyn.runs import figure_inputs
 from factdyn.figstyle import figure, save_figure, use_style, draw_baseline, SEEN, UNSEEN, BASELINE
 from factdyn.analysis import plot_seeds, figure_legend, suptitle, plain_log_ticks, md_table, fmt_seeds, write_summary
 from factdyn.curricula import numeric_columns
-from factdyn.attention import circuit_heads, circuit_stability
+from factdyn.attention import circuit_heads, circuit_stability, head_series
 
 # %% tags=["parameters"]
 experiment: str = "groups"  # experiment whose runs are plotted
@@ -216,10 +216,8 @@ if att:
         one = {(l, h) for (l, h, _) in (heads[r][role] for r in runs_x.run)}
         for r in runs_x.run:
             l, h, _ = heads[r][role]
-            a = att[r][att[r].layer == l]
-            head = a[a["head"] == h].assign(run=r)
-            plot_seeds(ax, head, col, color=SEEN, label="the circuit's head")
-            plot_seeds(ax, a.groupby("step", as_index=False)[col].mean().assign(run=r), col, color=SEEN, ls=":",
+            plot_seeds(ax, head_series(att[r], l, h, col).reset_index().assign(run=r), col, color=SEEN, label="the circuit's head")
+            plot_seeds(ax, att[r][att[r].layer == l].groupby("step", as_index=False)[col].mean().assign(run=r), col, color=SEEN, ls=":",
                        label="its layer's mean over heads")
         where = ", ".join(f"L{l + 1} h{h + 1}" for l, h in sorted(one))
         for t in runs_x.switch_steps.iloc[0]: ax.axvline(t, color="0.45", lw=0.8, ls="--", zorder=1, label="switch of the trained group")
@@ -229,7 +227,7 @@ if att:
     k_min = min(kept[r]["kept"] for r in runs_x.run)
     def grouping_at(r, step):
         "The grouping head's name → name mass at the run's checkpoint nearest `step` (None: the last)."
-        a = att[r][(att[r].layer == heads[r]["grouping"][0]) & (att[r]["head"] == heads[r]["grouping"][1])].set_index("step").name_name
+        a = head_series(att[r], *heads[r]["grouping"][:2], "name_name")
         return float(a.iloc[-1] if step is None else a.iloc[int(np.abs(a.index.values - step).argmin())])
     g0, g1 = (float(np.mean([grouping_at(r, t) for r in runs_x.run])) for t in (first, None))
     suptitle(fig, f"{cfg}: the switches do not hurt the circuit (after each, a head's lowest value is ≥ {k_min:.2f} × "
@@ -238,7 +236,7 @@ if att:
     for role, col, what in [*PANELS[:2], ("grouping", "name_name", "name → name (layer 1's best head, the paper's metric)")]:
         l1 = "layer 1" in what
         v = pd.concat([(att[r][att[r].layer == 0].groupby("step")[col].max() if l1 else
-                        att[r][(att[r].layer == heads[r][role][0]) & (att[r]["head"] == heads[r][role][1])].set_index("step")[col])
+                        head_series(att[r], *heads[r][role][:2], col))
                        .rename(r) for r in runs_x.run], axis=1).mean(axis=1)
         at = v.iloc[int(np.abs(v.index.values - first).argmin())]
         att_rows.append({"head: metric": f"{role}: {what}" if not l1 else what, "at the first switch": f"{at:.2f}",
