@@ -80,9 +80,14 @@ def message():
                 }.get((old_v, new_v), "Replay")
         return (f"{lead}: final old loss {most.final_old_loss:.3g} at w = {most.replay_weight:g} vs {least.final_old_loss:.3g} at "
                 f"w = {least.replay_weight:g}; new loss {most.final_new_loss:.3g} vs {least.final_new_loss:.3g}")
-    if key == "pool":
-        return "Fine-tuning on already-seen individuals: the other individuals' loss ×" + "; ×".join(
-            f"{r.old_loss_early_ratio:.2g} early ({r.pool})" for _, r in groups.iterrows())
+    if key == "pool":     # accuracy of both pools before and after; the lead: does fine-tuning on the rare ones keep the others?
+        acc0 = lambda r: float(logs[logs.run.isin(r.runs) & (logs.step == 0)].new_acc.mean())
+        parts = [f"on the {r.pool}, the others {r.old_acc_before:.2f} → {r.final_old_acc:.2f} (they: {acc0(r):.2f} → {r.final_new_acc:.2f})"
+                 for _, r in groups.iterrows()]
+        rare = groups[groups.pool == "noncelebrities"]
+        lead = ("Fine-tuning on already-seen individuals" if not len(rare) else
+                f"Fine-tuning on the rare individuals {'keeps' if rare.final_old_acc.iloc[0] >= 0.8 * rare.old_acc_before.iloc[0] else 'does not keep'} the celebrities")
+        return f"{lead}. Accuracy: " + "; ".join(parts)
     return (f"{OLD.capitalize()}: loss ×{rng_txt(groups.old_loss_early_ratio)} within the first 10% of fine-tuning; "
             f"{NEW} reach accuracy {rng_txt(groups.final_new_acc)} after {T} steps")
 
