@@ -17,8 +17,8 @@ from .runs import atomic_write
 
 # %% auto #0
 __all__ = ['PAGE_WIDTH', 'ROW_HEIGHT', 'FONT_SIZE', 'TICK_SIZE', 'LEGEND_SIZE', 'SEEN', 'UNSEEN', 'BASELINE', 'PLATEAU',
-           'PLATEAU_ALPHA', 'COLORS', 'STYLE', 'MIN_PRINTED_PT', 'PRINT_WIDTH', 'TICK_GAP', 'use_style', 'style',
-           'figure', 'draw_baseline', 'shade_plateau', 'min_font_size', 'check_figure', 'FigureCheckError',
+           'PLATEAU_ALPHA', 'COLORS', 'STYLE', 'MIN_PRINTED_PT', 'PRINT_WIDTH', 'TICK_GAP', 'JSON_DIGITS', 'use_style',
+           'style', 'figure', 'draw_baseline', 'shade_plateau', 'min_font_size', 'check_figure', 'FigureCheckError',
            'save_figure', 'write_text_atomic', 'write_json_atomic']
 
 # %% ../nbs/11_figstyle.ipynb #dbb38ea9
@@ -220,6 +220,16 @@ def _plain(o):
     if hasattr(o, 'tolist'): return o.tolist()
     raise TypeError(f'{type(o).__name__} is not JSON serializable')
 
+JSON_DIGITS = 10   # significant digits of a float in a written JSON: the last bits of a fit differ between machines' BLAS
+
+def _rounded(o):
+    "`o` with every finite float (numpy's too, and inside arrays) to JSON_DIGITS significant digits, recursively."
+    if isinstance(o, dict): return {k: _rounded(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_rounded(v) for v in o]
+    if isinstance(o, np.ndarray): return _rounded(o.tolist())
+    if isinstance(o, (float, np.floating)) and np.isfinite(o): return float(f'{float(o):.{JSON_DIGITS}g}')
+    return o
+
 def write_json_atomic(path, obj) -> Path:
-    "Write `obj` as JSON (indent 1, numpy values as plain numbers) to `path` atomically."
-    return _atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1, default=_plain) + '\n', encoding='utf-8'))
+    "Write `obj` as JSON (indent 1, numpy values as plain numbers, floats to JSON_DIGITS significant digits) to `path` atomically."
+    return _atomic(path, lambda tmp: tmp.write_text(json.dumps(_rounded(obj), indent=1, default=_plain) + '\n', encoding='utf-8'))
