@@ -19,7 +19,7 @@ from .figstyle import figure, draw_baseline, shade_plateau, SEEN, UNSEEN, write_
 # %% auto #0
 __all__ = ['pick_device', 'set_threads_from_env', 'plain_log_ticks', 'suptitle', 'plot_seeds', 'figure_legend', 'plot_phases',
            'fit_power_law', 'fmt', 'md_table', 'seed_stats', 'fmt_seeds', 'fmt_range', 'seed_rows', 'plateau_text',
-           'maybe_power_law', 'json_ready', 'write_summary', 'bootstrap_power_law']
+           'maybe_power_law', 'write_summary', 'bootstrap_power_law']
 
 # %% ../nbs/06_analysis.ipynb #48118204
 def pick_device(device: str = 'cpu') -> str:
@@ -199,19 +199,10 @@ def maybe_power_law(x, y) -> dict | None:
     if len(np.unique(x[ok])) < 2: return None
     return dict(fit_power_law(x[ok], y[ok]), x_min=float(x[ok].min()), x_max=float(x[ok].max()))
 
-def json_ready(v):
-    "`v` with numpy scalars as Python numbers, tuples as lists and NaN/inf as None, for JSON."
-    if isinstance(v, dict): return {str(k): json_ready(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)): return [json_ready(x) for x in v]
-    if isinstance(v, (bool, np.bool_)): return bool(v)
-    if isinstance(v, (int, np.integer)): return int(v)
-    if isinstance(v, (float, np.floating)): return _num(v)
-    return v
-
 def write_summary(fig_dir, name: str, table: str, data) -> tuple[Path, Path]:
-    "`<name>_summary.md` (the markdown `table`) and `<name>.json` (`data` through `json_ready`) in `fig_dir`, atomically."
+    "`<name>_summary.md` (the markdown `table`) and `<name>.json` (`data` through `write_json_atomic`: NaN as null) in `fig_dir`, atomically."
     d = Path(fig_dir)
-    return write_text_atomic(d / f'{name}_summary.md', table), write_json_atomic(d / f'{name}.json', json_ready(data))
+    return write_text_atomic(d / f'{name}_summary.md', table), write_json_atomic(d / f'{name}.json', data)
 
 # %% ../nbs/06_analysis.ipynb #b8ae9de7
 def bootstrap_power_law(x, y, n: int = 2000, level: float = 0.9, seed: int = 0) -> dict | None:

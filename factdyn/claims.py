@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from .runs import collect, collect_summaries, results_runs, atomic_write, write_json
-from .analysis import bootstrap_power_law, json_ready
+from .runs import collect, collect_summaries, results_runs, atomic_write
+from .analysis import bootstrap_power_law
 from .figstyle import write_json_atomic
 from .attention import circuit_stability
 
@@ -144,6 +144,6 @@ def write_ledger(df: pd.DataFrame, fig_dir, preset: str) -> tuple:
     lines = ['| figure | claim | paper | ours | verdict |', '|---|---|---|---|---|']
     lines += [f"| {r.figure} | {r.claim} | {r.paper} | {r.ours} | **{r.verdict}** |" for r in df.itertuples()]
     md = atomic_write(Path(fig_dir) / 'claims.md', head + '\n'.join(lines) + '\n')
-    js = write_json_atomic(Path(fig_dir) / 'claims.json', json_ready(dict(preset=preset, counts={k: int(v) for k, v in counts.items()},
-                                                                    claims=df.to_dict('records'))))
+    js = write_json_atomic(Path(fig_dir) / 'claims.json', dict(preset=preset, counts={k: int(v) for k, v in counts.items()},
+                                                                    claims=df.to_dict('records')))
     return md, js

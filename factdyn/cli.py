@@ -10,7 +10,7 @@ from .engine import (ExperimentError, rehash, default_runs_root, load_experiment
                             figures, import_results, default_results_root, default_fig_dir, status, run_state, parse_value, configure_logging, find_root)
 
 # %% auto #0
-__all__ = ['build_parser', 'main']
+__all__ = ['build_parser', 'match_runs', 'main']
 
 # %% ../nbs/05_cli.ipynb #e505536a
 _EPILOG = """exit codes: 0 all runs (and figures) complete, 1 some failed, 2 bad input (nothing was run).
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Execute every run of a preset that is not complete yet; all runs are validated first.')
     s.add_argument('experiment', help='experiment name (experiments/<name>.yaml)')
     s.add_argument('--preset', metavar='P', required=True, help='preset to run (smoke, cpu, paper, ...)')
+    s.add_argument('--match', type=_kv, action='append', default=[], metavar='KEY=VALUE',
+                   help="only the preset's runs whose parameter KEY equals VALUE (read as YAML); repeatable (all must "
+                   "hold): run chosen runs of a preset first, exported like the rest")
     sub.add_parser('status', parents=[where], help='count done, running, failed and pending runs',
                    description='Per experiment and preset: runs expected, done, running (locked now), failed, '
                    'pending (not started or interrupted), and other runs on disk outside the current expansion.')
@@ -154,9 +157,23 @@ def _cmd_run(a) -> int:          # a one-off run (overrides) is not exported to 
     print(f"run folder: {spec.run_dir}", flush=True)
     return _finish(sweep([spec], manifest=False, **_exec_kw(a)))
 
+def match_runs(specs, match: dict) -> list:
+    "The `specs` whose parameters equal every `match` value (in their order); a ValueError naming the problem when a key is no parameter or no run matches."
+    if bad := [k for k in match if not any(k in s.params for s in specs)]:
+        raise ValueError(f"--match: {', '.join(map(repr, bad))} is not a parameter of these runs")
+    hit = [s for s in specs if all(s.params[k] == v for k, v in match.items())]
+    if not hit:
+        vals = {k: sorted({str(s.params[k]) for s in specs}) for k in match}
+        raise ValueError("--match: no run of the preset has " + ', '.join(f'{k}={v!r}' for k, v in match.items())
+                         + "; values there: " + '; '.join(f"{k}: {', '.join(v)}" for k, v in vals.items()))
+    return hit
+
 def _cmd_sweep(a) -> int:
     exp = load_experiment(a.experiment, a.experiments_dir)
     specs = expand(exp, a.preset, a.runs_root)
+    if a.match:
+        try: specs = match_runs(specs, dict(a.match))
+        except ValueError as e: return _err(str(e))
     if a.dry_run: return _dry(specs)
     return _finish(sweep(specs, results_root=a.results_root or default_results_root(), **_exec_kw(a)))
 

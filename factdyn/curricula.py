@@ -14,7 +14,7 @@ __all__ = ['CONFIG', 'STRATEGIES', 'RANK_GROUPS', 'WeightedSampler', 'power_law'
            'WarmupSampler', 'warmup', 'AdaptiveWarmupSampler', 'GrowthSampler', 'n_label', 'numeric_columns',
            'sampler_name', 'warmup_steps', 'strategy_of', 'comparable_runs', 'over_seeds', 'best_settings', 'verdict',
            'seeds_note', 'fmt_spread', 'seed_curve', 'draw_seeds', 'fit_axis', 'fig_title', 'set_categories',
-           'rank_group_metrics', 'jsonable', 'group_eval_sets', 'stage_table']
+           'rank_group_metrics', 'group_eval_sets', 'stage_table']
 
 # %% ../nbs/07_curricula.ipynb #eed1c19a
 class WeightedSampler:
@@ -306,14 +306,6 @@ def rank_group_metrics(world: World, model, n_eval: int, seed: int = 0, groups=R
         m = evaluate(model, world.biographies(ids, rng, split='eval'))
         rows.append(dict(group=name, loss=float(m['loss']), acc=float(m['acc'])))
     return pd.DataFrame(rows)
-
-# %% ../nbs/07_curricula.ipynb #dcceb186
-def jsonable(v):
-    "Plain JSON values: numpy scalars and arrays to Python, NaN and ±inf to None, recursively."
-    if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray)): return [jsonable(x) for x in v]
-    if isinstance(v, (np.integer, np.floating, np.bool_)): v = v.item()
-    return None if isinstance(v, float) and not np.isfinite(v) else v
 
 # %% ../nbs/07_curricula.ipynb #a7c3e202
 def group_eval_sets(world: World, groups, n: int, seed: int, everyone: bool = True) -> dict:

@@ -19,7 +19,7 @@ from .runs import atomic_write
 __all__ = ['PAGE_WIDTH', 'ROW_HEIGHT', 'FONT_SIZE', 'TICK_SIZE', 'LEGEND_SIZE', 'SEEN', 'UNSEEN', 'BASELINE', 'PLATEAU',
            'PLATEAU_ALPHA', 'COLORS', 'STYLE', 'MIN_PRINTED_PT', 'PRINT_WIDTH', 'TICK_GAP', 'JSON_DIGITS', 'use_style',
            'style', 'figure', 'draw_baseline', 'shade_plateau', 'min_font_size', 'check_figure', 'FigureCheckError',
-           'save_figure', 'write_text_atomic', 'write_json_atomic']
+           'save_figure', 'write_text_atomic', 'json_plain', 'write_json_atomic']
 
 # %% ../nbs/11_figstyle.ipynb #dbb38ea9
 PAGE_WIDTH = 7.0                              # inches: a full-width figure in the paper
@@ -222,14 +222,17 @@ def _plain(o):
 
 JSON_DIGITS = 10   # significant digits of a float in a written JSON: the last bits of a fit differ between machines' BLAS
 
-def _rounded(o):
-    "`o` with every finite float (numpy's too, and inside arrays) to JSON_DIGITS significant digits, recursively."
-    if isinstance(o, dict): return {k: _rounded(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_rounded(v) for v in o]
-    if isinstance(o, np.ndarray): return _rounded(o.tolist())
-    if isinstance(o, (float, np.floating)) and np.isfinite(o): return float(f'{float(o):.{JSON_DIGITS}g}')
+def json_plain(o, digits: int | None = JSON_DIGITS):
+    "`o` as plain JSON values, recursively: numpy scalars and arrays as Python numbers and lists, keys as strings, NaN and ±inf as None, finite floats to `digits` significant digits (None: as they are)."
+    if isinstance(o, dict): return {str(k): json_plain(v, digits) for k, v in o.items()}
+    if isinstance(o, (list, tuple, np.ndarray)): return [json_plain(v, digits) for v in o]
+    if isinstance(o, (bool, np.bool_)): return bool(o)
+    if isinstance(o, (int, np.integer)): return int(o)
+    if not isinstance(o, (float, np.floating)): return o
+    if not np.isfinite(o): return None
+    return float(f'{float(o):.{digits}g}') if digits else float(o)
     return o
 
 def write_json_atomic(path, obj) -> Path:
-    "Write `obj` as JSON (indent 1, numpy values as plain numbers, floats to JSON_DIGITS significant digits) to `path` atomically."
-    return _atomic(path, lambda tmp: tmp.write_text(json.dumps(_rounded(obj), indent=1, default=_plain) + '\n', encoding='utf-8'))
+    "Write `obj` as JSON (indent 1, through `json_plain`: NaN as null, floats to JSON_DIGITS significant digits) to `path` atomically."
+    return _atomic(path, lambda tmp: tmp.write_text(json.dumps(json_plain(obj), indent=1, default=_plain) + '\n', encoding='utf-8'))

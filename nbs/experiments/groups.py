@@ -34,7 +34,8 @@ from pathlib import Path
 from factdyn.data import World, WorldConfig, make_sampler
 import pandas as pd
 from factdyn.train import TrainConfig, train, default_model_config, make_eval_sets
-from factdyn.curricula import group_eval_sets, stage_table, jsonable
+from factdyn.curricula import group_eval_sets, stage_table
+from factdyn.figstyle import json_plain
 from factdyn.runs import write_json, atomic_write, checkpoints, model_from_checkpoint
 from factdyn.attention import attention_metrics
 from factdyn.analysis import pick_device, set_threads_from_env
@@ -113,12 +114,12 @@ if attn_probe:   # a fixed probe of held-out templates over the whole population
 first = st.drop_duplicates("group").set_index("group")      # each group's first stage (its only one when sequential)
 per_group = {f"g{k}_{c}": r[c] for k, r in first.iterrows() for c in ("steps_to_level", "acc_after")}
 per_group |= {f"g{k}_final_acc": log[f"g{k}_acc"].iloc[-1] for k in range(len(samp.groups))}
-summary = jsonable(dict(
+summary = json_plain(dict(
     baseline=res.baseline, groups=groups, n_groups=len(samp.groups), n_loops=n_loops if groups == "alternating" else None,
     n_stages=n_stages, stage_steps=samp.stage_steps, switch_steps=samp.switch_steps, level=level, after=after,
     group_sizes=[len(g) for g in samp.groups], **per_group, final_seen_loss=log.seen_loss.iloc[-1],
     final_seen_acc=log.seen_acc.iloc[-1], stages=st.to_dict("records"), world_hash=world.content_hash(),
-    sampler=repr(samp), steps_run=int(log.step.iloc[-1]), **attn, seconds=wall, device=str(dev)))
+    sampler=repr(samp), steps_run=int(log.step.iloc[-1]), **attn, seconds=wall, device=str(dev)), digits=None)
 write_json(Path(out_dir, "summary.json"), summary)
 write_json(Path(out_dir, "groups.json"), dict(switch_steps=samp.switch_steps, group_sizes=summary["group_sizes"], stages=stages))
 st

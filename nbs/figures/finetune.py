@@ -32,7 +32,7 @@ from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
 from factdyn.analysis import md_table, fmt
 from factdyn.claims import corr
-from factdyn.curricula import fig_title, numeric_columns, over_seeds, verdict, seeds_note, seed_curve, draw_seeds, fit_axis, jsonable
+from factdyn.curricula import fig_title, numeric_columns, over_seeds, verdict, seeds_note, seed_curve, draw_seeds, fit_axis
 
 # %% tags=["parameters"]
 experiment: str = "finetune"  # experiment whose results are plotted (finetune, replay or finetune_rare)
@@ -218,5 +218,5 @@ span, total = wall_time(fi.runs)
 table = (md_table(groups[[key, "n_seeds", *COLS]].to_dict("records"))
          + f"\n{seeds_note(groups.n_seeds)}. {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / f"{experiment}_summary.md", table)
-write_json_atomic(fi.fig_dir / f"{experiment}.json", jsonable(dict(key=key, runs=groups.to_dict("records"), attention=att_summary, circuit=circuit, old_acc_by_optimizer=trend, rank_correlation=rho)))
+write_json_atomic(fi.fig_dir / f"{experiment}.json", dict(key=key, runs=groups.to_dict("records"), attention=att_summary, circuit=circuit, old_acc_by_optimizer=trend, rank_correlation=rho))
 print(table)

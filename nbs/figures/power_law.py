@@ -17,7 +17,9 @@
 # # Figure: sampling individuals from an inverse power law (paper Fig 4 left and middle, Fig G)
 #
 # Reads the `power_law` results (P(rank i) ∝ i^-α over the seen individuals, α = 0 uniform, one model per
-# α × population size N × budget, possibly several seeds) and writes into `fig_dir`:
+# α × population size N × budget, possibly several seeds), with the uniform runs of its `sources` (the `regime`
+# runs) that have the model, optimizer and budget of a `power_law` run as α = 0 (`factdyn.curricula.comparable_runs`),
+# and writes into `fig_dir`:
 #
 # - `power_law.png`: plateau end and final loss against α, one line per N and budget (Fig 4 left and middle);
 # - `power_law_curves.png`: loss and accuracy through training for every α at one N (Fig G);
@@ -35,18 +37,22 @@ import pandas as pd
 from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline
 from factdyn.analysis import md_table, fmt
-from factdyn.curricula import (fig_title, numeric_columns, over_seeds, verdict, seeds_note, fmt_spread, draw_seeds, fit_axis,
-                               n_label, jsonable)
+from factdyn.curricula import (fig_title, comparable_runs, over_seeds, verdict, seeds_note, fmt_spread, draw_seeds, fit_axis,
+                               n_label)
 
 # %% tags=["parameters"]
 experiment: str = "power_law"  # experiment whose results are plotted
 preset: str = "smoke"  # preset of those results
 store: str = "../results"  # the results store
 fig_dir: str = "../figures/smoke"  # where images and tables are written
+sources: list = ["regime"]  # experiments whose uniform runs (same model and budget) are the rows of α 0
 
 # %%
-fi = figure_inputs(experiment, preset, store, fig_dir)
-runs = numeric_columns(fi.summaries)
+fi = figure_inputs(experiment, preset, store, fig_dir, sources)
+runs = comparable_runs(fi.summaries, experiment)
+runs = runs[runs.strategy.isin(["uniform", "power law"])].reset_index(drop=True)
+runs["alpha"] = runs.alpha.fillna(0.0)                                   # a source's uniform run has no α: it is α 0
+print(f"runs: {runs.groupby('experiment').size().to_dict()}")
 base = float(runs.baseline.iloc[0])
 KEYS = ["steps", "n_individuals", "alpha"]
 cells = over_seeds(runs, KEYS, ["plateau_start", "plateau_end", "final_seen_loss", "final_seen_acc"])
@@ -258,10 +264,10 @@ table = (md_table(rows) + f"\n**Every setting** (plateau end in steps, > T if so
          f"mean (min–max) over seeds; baseline {base:.2f}). {seeds_note(cells.n_seeds)}.\n\n" + md_table(grid_rows)
          + f"\n{len(fi.runs)} runs; wall time {span:.0f} s from first start to last end, {total:.0f} s summed over runs.\n")
 write_text_atomic(fi.fig_dir / "power_law_summary.md", table)
-write_json_atomic(fi.fig_dir / "power_law.json", jsonable(dict(
+write_json_atomic(fi.fig_dir / "power_law.json", dict(
     baseline=base, budgets=budgets, N=Ns, alphas=alphas, curves_N=N_c, curves_budget=T_c, plateau_level=plateau_level,
     settings=cells.drop(columns="runs").to_dict("records"),
     best_alpha_plateau={f"{N:g}@{T:g}": best_alpha(T, N, "plateau_end") for T in budgets for N in Ns},
     best_alpha_loss={f"{N:g}@{T:g}": best_alpha(T, N, "final_seen_loss") for T in budgets for N in Ns},
-    rank_groups=ranks.drop(columns="runs").to_dict("records") if len(ranks) else [], wall_seconds=span, run_seconds=total)))
+    rank_groups=ranks.drop(columns="runs").to_dict("records") if len(ranks) else [], wall_seconds=span, run_seconds=total))
 print(table)

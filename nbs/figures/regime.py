@@ -29,7 +29,7 @@ import pandas as pd
 from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, draw_baseline, save_figure, write_text_atomic, write_json_atomic, BASELINE
 from factdyn.analysis import md_table, fmt
-from factdyn.curricula import over_seeds, draw_seeds, fit_axis, fig_title, fmt_spread, jsonable, n_label
+from factdyn.curricula import over_seeds, draw_seeds, fit_axis, fig_title, fmt_spread, n_label
 
 # %% tags=["parameters"]
 experiment: str = "regime"  # experiment whose results are plotted
@@ -96,7 +96,7 @@ table = (md_table(rows) + f"\nRegime band: final loss {LOSS_BAND[0]}–{LOSS_BAN
          f"{ACC_BAND[0]}–{ACC_BAND[1]}; the paper's uniform run at 128k individuals and 16k steps: {PAPER['ratio']:.2f} × baseline, "
          f"accuracy ≈ {PAPER['acc']}. {len(fi.runs)} runs, {total:,.0f} s of the runs' own time.\n")
 write_text_atomic(fi.fig_dir / "regime_summary.md", table)
-write_json_atomic(fi.fig_dir / "regime.json", jsonable(dict(n_individuals=N, baseline=base, loss_band=LOSS_BAND, acc_band=ACC_BAND,
+write_json_atomic(fi.fig_dir / "regime.json", dict(n_individuals=N, baseline=base, loss_band=LOSS_BAND, acc_band=ACC_BAND,
                                                             budgets=g.drop(columns=["runs"]).to_dict("records"),
-                                                            in_band=[int(t) for t in inside.steps])))
+                                                            in_band=[int(t) for t in inside.steps]))
 print(table)

@@ -42,7 +42,7 @@ from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
 from factdyn.analysis import md_table, fmt
 from factdyn.curricula import (fig_title, STRATEGIES, comparable_runs, best_settings, verdict, seeds_note, fmt_spread, draw_seeds,
-                               fit_axis, set_categories, n_label, jsonable)
+                               fit_axis, set_categories, n_label)
 
 # %% tags=["parameters"]
 experiment: str = "strategies"  # experiment whose results are plotted
@@ -258,8 +258,8 @@ table = (text + md_table(head_rows) + "\n**Adaptive warm-up and growth against t
          + md_table(byN_rows) + f"\nRuns compared: {runs.groupby('experiment').size().to_dict()}; left out (other budget or model): "
          f"{left_out.to_dict()}. This experiment's {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / "strategies_summary.md", table)
-write_json_atomic(fi.fig_dir / "strategies.json", jsonable(dict(
+write_json_atomic(fi.fig_dir / "strategies.json", dict(
     baseline=base, steps=T, headline_N=N_h, uniform_ratio_by_N=uni, warmup_factor_loss=wf_loss, warmup_factor_acc=wf_acc,
     new_vs_fixed=new.to_dict("records"), best=[{"strategy": s, "N": N, **r.to_dict()} for (s, N), r in best.iterrows()],
-    runs=runs[["experiment", "run", "seed", "n_individuals", "strategy", "setting", "plateau_end", "final_seen_loss", "final_seen_acc"]].to_dict("records"))))
+    runs=runs[["experiment", "run", "seed", "n_individuals", "strategy", "setting", "plateau_end", "final_seen_loss", "final_seen_acc"]].to_dict("records")))
 print(table)

@@ -36,7 +36,7 @@ from factdyn.runs import figure_inputs, wall_time
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline, BASELINE
 from factdyn.analysis import md_table, fmt, plain_log_ticks
 from factdyn.curricula import (fig_title, CONFIG, comparable_runs, over_seeds, best_settings, verdict, seeds_note, fmt_spread,
-                               draw_seeds, fit_axis, set_categories, n_label, jsonable)
+                               draw_seeds, fit_axis, set_categories, n_label)
 
 # %% tags=["parameters"]
 experiment: str = "warmup_control"  # experiment whose results are plotted
@@ -226,10 +226,10 @@ table = (md_table(rows) + f"\n{seeds_note(ctrl.n_seeds)}.\n\n**The budget curve*
          f"seeds where more than one; — not run; the figure's title counts a budget as {AHEAD_RULE}):\n\n" + md_table(curve_rows)
          + f"\nThis experiment's {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / "warmup_control_summary.md", table)
-write_json_atomic(fi.fig_dir / "warmup_control.json", jsonable(dict(
+write_json_atomic(fi.fig_dir / "warmup_control.json", dict(
     baseline=base, steps=T0, controls=ctrl.to_dict("records"),
     budget_curve=dict(n_individuals=N0, budgets=budgets, rows=curve.drop(columns="runs").to_dict("records")),
     references={f"{N:g}": {k: (None if r is None else dict(setting=r.setting, runs=r.runs, final_acc=r.final_seen_acc,
                                                             final_loss=r.final_seen_loss, n_seeds=r.n_seeds))
-                           for k, r in refs[N].items()} for N in Ns})))
+                           for k, r in refs[N].items()} for N in Ns}))
 print(table)

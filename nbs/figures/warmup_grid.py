@@ -36,7 +36,7 @@
 import numpy as np
 import pandas as pd
 from factdyn.curricula import (comparable_runs, over_seeds, best_settings, verdict, seeds_note, fmt_spread, draw_seeds, fit_axis,
-                               set_categories, fig_title, n_label, jsonable)
+                               set_categories, fig_title, n_label)
 from factdyn.analysis import md_table, fmt
 from factdyn.figstyle import figure, save_figure, write_text_atomic, write_json_atomic, draw_baseline
 from factdyn.runs import figure_inputs, wall_time
@@ -209,9 +209,9 @@ span, total = wall_time(fi.runs)
 table = (md_table(rows) + f"\n**Every warm-up setting** (baseline {base:.2f} nats). {seeds_note(cells.n_seeds)}.\n\n" + md_table(cell_rows)
          + f"\nThis experiment's {len(fi.runs)} runs: {span:.0f} s from first start to last end, {total:.0f} s summed.\n")
 write_text_atomic(fi.fig_dir / "warmup_grid_summary.md", table)
-write_json_atomic(fi.fig_dir / "warmup_grid.json", jsonable(dict(
+write_json_atomic(fi.fig_dir / "warmup_grid.json", dict(
     baseline=base, curves=dict(N=NT[0], steps=NT[1]), uniform_loss=ul, uniform_acc=float(uc.final_seen_acc) if uc is not None else None,
     best=dict(n_warmup=bc.n_warmup, warmup_steps=bc.warmup_steps, final_loss=bc.final_seen_loss, final_acc=bc.final_seen_acc,
               n_seeds=bc.n_seeds, runs=bc.runs), factor_loss=ul / float(bc.final_seen_loss),
-    cells=cells.to_dict("records"))))
+    cells=cells.to_dict("records")))
 print(table)
