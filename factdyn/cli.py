@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                    description='List every experiment (dependencies first) with its presets and their number of runs.')
     r = sub.add_parser('run', parents=[where, show, thr], help='execute one run of an experiment',
                        description="Execute one run: the preset's first run (without --preset: the experiment's base "
-                       "parameters, stored as preset 'base'), with -p overrides. A complete identical run is skipped.")
+                       "parameters, stored as preset 'base'), with -p overrides. A complete identical run is skipped; a run "
+                       "that is one of the preset's runs takes its folder and is exported to the results store.")
     r.add_argument('experiment', help='experiment name (experiments/<name>.yaml)')
     r.add_argument('--preset', metavar='P', help='preset whose first run is the starting point')
     r.add_argument('-p', '--param', type=_kv, action='append', default=[], metavar='KEY=VALUE',
@@ -150,12 +151,16 @@ def _exec_kw(a) -> dict:
     return dict(workers=getattr(a, 'workers', 1), scheduler=getattr(a, 'scheduler', None), threads=a.threads,
                 log_output=a.verbose, bars=not (a.quiet or a.verbose))
 
-def _cmd_run(a) -> int:          # a one-off run (overrides) is not exported to the results store
+def _cmd_run(a) -> int:
+    "One run. When it is one of the preset's runs (same parameters, whatever the order of the -p), it takes that run's folder and is exported like a sweep's; a one-off run is not."
     exp = load_experiment(a.experiment, a.experiments_dir)
     spec = expand(exp, a.preset, a.runs_root, overrides=dict(a.param))[0]
+    twin = next((s for s in expand(exp, a.preset, a.runs_root) if s.hash == spec.hash), None) if a.preset else None
+    spec = twin or spec
     if a.dry_run: return _dry([spec])
-    print(f"run folder: {spec.run_dir}", flush=True)
-    return _finish(sweep([spec], manifest=False, **_exec_kw(a)))
+    print(f"run folder: {spec.run_dir}" + (" (a run of the preset: exported to the results store)" if twin else ""), flush=True)
+    res = (a.results_root or default_results_root()) if twin else None
+    return _finish(sweep([spec], manifest=False, results_root=res, **_exec_kw(a)))
 
 def match_runs(specs, match: dict) -> list:
     "The `specs` whose parameters equal every `match` value (in their order); a ValueError naming the problem when a key is no parameter or no run matches."

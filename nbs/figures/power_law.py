@@ -170,15 +170,18 @@ save_figure(fig, fi.fig_dir / "power_law_curves.png")
 # ## Who pays for the imbalance
 # The training log evaluates individuals drawn uniformly, so it cannot say who is learned. Runs that wrote the
 # `rank_groups` table (`factdyn.curricula.rank_group_metrics` on the final model: the 10% most frequent individuals,
-# the middle 40% and the rarest 50%) give the loss of each rank group.
+# the middle 40% and the rarest 50%) give the loss of each rank group. A uniform run without the table (the `regime`
+# runs) stands for every group with its loss over everyone: under uniform sampling every rank group is drawn alike.
 
 # %%
 rank_rows = [t.assign(run=r.name) for r in fi.runs if (t := r.table("rank_groups")) is not None]
 ranks = pd.DataFrame()
 if rank_rows:
+    groups = list(dict.fromkeys(pd.concat(rank_rows).group))
+    flat = runs[(runs.alpha == 0) & ~runs.run.isin({t.run.iloc[0] for t in rank_rows})]    # uniform runs without the table
+    rank_rows += [pd.DataFrame(dict(group=groups, loss=r.final_seen_loss, acc=r.final_seen_acc, run=r.run)) for _, r in flat.iterrows()]
     ranks = pd.concat(rank_rows).merge(runs[["run", *KEYS]], on="run")
     ranks = over_seeds(ranks.rename(columns=dict(loss="final_seen_loss", acc="final_seen_acc")), [*KEYS, "group"])
-    groups = list(dict.fromkeys(pd.concat(rank_rows).group))
     fig, axes = figure(1, len(Ns), squeeze=False, sharey=True)
     for ax, N in zip(axes[0], Ns):
         for i, g in enumerate(groups):
@@ -192,11 +195,14 @@ if rank_rows:
     for ax in axes[0]: ax.label_outer()
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     rare = ranks[(ranks.group == groups[-1]) & (ranks.steps == T_c) & (ranks.n_individuals == N_c)].set_index("alpha")
+    a_best = best_alpha(T_c, N_c, "final_seen_loss")                   # the α with the lowest loss over everyone
     a_max = float(rare.index.max())
-    v = verdict(rare.loc[a_max], rare.loc[0.0]) if 0.0 in rare.index and a_max > 0 else "—"
-    fig_title(fig, f"The {groups[-1]} of individuals at N {n_label(N_c)}: their final loss "
-                   + {"higher": "rises", "lower": "falls", "tie": "does not change beyond the seed spread"}.get(v, "—")
-                   + f" ({fmt(rare.final_seen_loss.get(0.0, np.nan))} uniform → {fmt(rare.final_seen_loss[a_max])} at α {a_max:g})")
+    WORD = {"higher": "rise", "lower": "fall", "tie": "do not change beyond the seed spread"}
+    def change(a):
+        v = verdict(rare.loc[a], rare.loc[0.0]) if 0.0 in rare.index and a in rare.index and a > 0 else "—"
+        return f"{fmt(rare.final_seen_loss[a])} at α {a:g} ({WORD.get(v, '—')})" if a in rare.index else "—"
+    fig_title(fig, f"The {groups[-1]} of individuals at N {n_label(N_c)}, final loss: {fmt(rare.final_seen_loss.get(0.0, np.nan))} "
+                   f"uniform; {change(a_best)}, the best α over everyone" + (f"; {change(a_max)}" if a_max != a_best else ""))
     save_figure(fig, fi.fig_dir / "power_law_rank.png")
 else:
     print("no run wrote a rank_groups table: power_law_rank.png is not drawn")
