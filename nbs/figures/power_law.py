@@ -89,13 +89,19 @@ print(cells[KEYS + ["n_seeds", "plateau_end", "final_seen_loss", "final_seen_acc
 # uniform sampling beyond the seed spread.
 
 # %%
-def headline(T):
+def points():
+    "The (N, T) pairs that were run, by budget then population."
+    return [(N, T) for T in budgets for N in Ns if len(cells[(cells.steps == T) & (cells.n_individuals == N)])]
+
+
+def headline():
     parts = []
-    for N in Ns:
+    for N, T in points():
         a = best_alpha(T, N, "final_seen_loss")
         if not np.isfinite(a): continue
         v = verdict(cell(T, N, a), cell(T, N, 0.0)) if a != 0 and cell(T, N, 0.0) is not None else "tie"
-        parts.append(f"α {a:g} at N {n_label(N)}" + (" (ties uniform)" if v == "tie" and a != 0 else ""))
+        parts.append(f"α {a:g} at N {n_label(N)}" + (f", {T:.0f} steps" if len(budgets) > 1 else "")
+                     + (" (ties uniform)" if v == "tie" and a != 0 else ""))
     return "Lowest final loss: " + "; ".join(parts)
 
 
@@ -118,10 +124,10 @@ bl = draw_baseline(axes[1], base)
 fit_axis(axes[0], [*cells.plateau_end_min, *cells.plateau_end_max, *[T for T in budgets if (~np.isfinite(cells.plateau_end)).any()]], lower=0)
 fit_axis(axes[1], [*cells.final_seen_loss_min, *cells.final_seen_loss_max, base])
 axes[0].set(xlabel="α (0 = uniform)", ylabel="plateau end (step)", title="plateau end")
-axes[1].set(xlabel="α (0 = uniform)", ylabel="final attribute loss (nats)", title="final loss")
+axes[1].set(xlabel="α (0 = uniform)", ylabel="attribute loss (nats)", title="final loss")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
 axes[1].legend(handles=[bl], loc="best")
-fig_title(fig, headline(T_c))
+fig_title(fig, headline())
 save_figure(fig, fi.fig_dir / "power_law.png")
 
 # %% [markdown]
@@ -211,14 +217,15 @@ else:
 # %% [markdown]
 # ## Numbers beside the paper's
 # The paper's values are read off Fig 4 and Fig G (approximate); its budgets are 8k–32k steps of 128 at
-# N = 16k–256k, ours are listed in the table. "Plateau end, uniform → best α" uses the α with the earliest
+# N = 16k–256k, ours are listed in the table, each of our rows for every (N, budget T) run. "Plateau end, uniform →
+# best α" uses the α with the earliest
 # plateau end among the settings that left the plateau; "ties" marks a best α whose final loss is inside uniform's
 # seed spread.
 
 # %%
-def per_N(f, T=T_c) -> str:
-    "'N: value; …' over the populations at budget T."
-    return "; ".join(f"{n_label(N)}: {f(T, N)}" for N in Ns)
+def per_NT(f) -> str:
+    "'N, T: value; …' over every (N, T) that was run."
+    return "; ".join(f"{n_label(N)}, {T:.0f}: {f(T, N)}" for N, T in points())
 
 
 def end_txt(T, N, a):
@@ -254,13 +261,13 @@ levels = "; ".join(f"α {a:g}: {fmt(v)}" for a, v in plateau_level.items() if a 
 rows = [
     dict(quantity="budget (steps × batch)", paper="8k / 16k / 32k × 128", ours=", ".join(f"{T:.0f}" for T in budgets) + f" × {int(runs.batch_size.iloc[0])}"),
     dict(quantity="populations N", paper="16k … 256k", ours=", ".join(n_label(N) for N in Ns)),
-    dict(quantity="best α for plateau end", paper="0.6–0.8 for every N", ours=per_N(lambda T, N: fmt(best_alpha(T, N, "plateau_end")))),
-    dict(quantity="plateau end, uniform → best α (steps)", paper="16k: ≈1.1k → ≈0.7k; 256k: ≈10k → ≈8k", ours=per_N(plateau_gain)),
-    dict(quantity="plateau end, α = 1 vs best α", paper="α = 1 worse (overfitting)", ours=per_N(zipf_vs_best)),
-    dict(quantity="best α for final loss", paper="grows with N, shrinks with budget (0 at 16k; 0.6–0.8 at 128k–256k, 16k steps)", ours=per_N(lambda T, N: fmt(best_alpha(T, N, "final_seen_loss")))),
-    dict(quantity="final loss, uniform → best α", paper="64k, 8k steps: ≈3.5 → ≈1.6 (α 0.6)", ours=per_N(loss_gain)),
+    dict(quantity="best α for plateau end", paper="0.6–0.8 for every N", ours=per_NT(lambda T, N: fmt(best_alpha(T, N, "plateau_end")))),
+    dict(quantity="plateau end, uniform → best α (steps)", paper="16k: ≈1.1k → ≈0.7k; 256k: ≈10k → ≈8k", ours=per_NT(plateau_gain)),
+    dict(quantity="plateau end, α = 1 vs best α", paper="α = 1 worse (overfitting)", ours=per_NT(zipf_vs_best)),
+    dict(quantity="best α for final loss", paper="grows with N, shrinks with budget (0 at 16k; 0.6–0.8 at 128k–256k, 16k steps)", ours=per_NT(lambda T, N: fmt(best_alpha(T, N, "final_seen_loss")))),
+    dict(quantity="final loss, uniform → best α", paper="64k, 8k steps: ≈3.5 → ≈1.6 (α 0.6)", ours=per_NT(loss_gain)),
     dict(quantity=f"plateau level / baseline, α > 0 (N {n_label(N_c)})", paper="slightly below 1", ours=levels),
-    dict(quantity="rarest 50%: final loss, uniform → best α", paper="argued (§3.1), not measured", ours=per_N(rare_cost)),
+    dict(quantity="rarest 50%: final loss, uniform → best α", paper="argued (§3.1), not measured", ours=per_NT(rare_cost)),
 ]
 grid_rows = [dict(N=n_label(N), budget=f"{T:.0f}", **{f"α {a:g}": f"{end_txt(T, N, a)} / {fmt_spread(cell(T, N, a), 'final_seen_loss')}"
                                                      for a in alphas if cell(T, N, a) is not None})
