@@ -109,6 +109,7 @@ fig, axes = figure(1, 2)
 for i, N in enumerate(Ns):
     for j, T in enumerate(budgets):
         c = cells[(cells.n_individuals == N) & (cells.steps == T)].sort_values("alpha")
+        if not len(c): continue                                              # an (N, T) that was not run
         lab = f"N {n_label(N)}" + (f", {T:.0f} steps" if len(budgets) > 1 else "")
         kw = dict(color=f"C{i}", ls=["-", "--", ":"][j % 3], marker="o", ms=4, capsize=2)
         left = c[np.isfinite(c.plateau_end)]
@@ -125,7 +126,7 @@ fit_axis(axes[0], [*cells.plateau_end_min, *cells.plateau_end_max, *[T for T in 
 fit_axis(axes[1], [*cells.final_seen_loss_min, *cells.final_seen_loss_max, base])
 axes[0].set(xlabel="α (0 = uniform)", ylabel="plateau end (step)", title="plateau end")
 axes[1].set(xlabel="α (0 = uniform)", ylabel="attribute loss (nats)", title="final loss")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
 axes[1].legend(handles=[bl], loc="best")
 fig_title(fig, headline())
 save_figure(fig, fi.fig_dir / "power_law.png")
@@ -271,7 +272,7 @@ rows = [
 ]
 grid_rows = [dict(N=n_label(N), budget=f"{T:.0f}", **{f"α {a:g}": f"{end_txt(T, N, a)} / {fmt_spread(cell(T, N, a), 'final_seen_loss')}"
                                                      for a in alphas if cell(T, N, a) is not None})
-             for T in budgets for N in Ns]
+             for N, T in points()]
 span, total = wall_time(fi.runs)
 table = (md_table(rows) + f"\n**Every setting** (plateau end in steps, > T if some seed never left / final loss in nats, "
          f"mean (min–max) over seeds; baseline {base:.2f}). {seeds_note(cells.n_seeds)}.\n\n" + md_table(grid_rows)
