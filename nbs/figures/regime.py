@@ -75,7 +75,12 @@ for ax, col, band, paper, name in ((axes[1], "ratio", LOSS_BAND, PAPER["ratio"],
     ax.plot(g.steps, g[col], "-", color="k", lw=1.2, label="mean")
     ax.axhline(paper, color="C3", ls="--", lw=1, label="paper, 128k / 16k steps")
     fit_axis(ax, [*S[col], *band, paper], lower=0)
-    ax.set_xticks(sorted(S.steps.unique())); ax.set(xlabel="budget T (steps)", ylabel=name, title=name)
+    Ts = sorted(S.steps.unique())
+    shown = Ts[:1]
+    for T in Ts[1:]:
+        if T - shown[-1] >= 0.15 * (Ts[-1] - Ts[0]): shown.append(T)
+    ax.set_xticks(Ts, [f"{T / 1000:g}k" if T in shown else "" for T in Ts])   # a budget too close to the last one: tick only
+    ax.set(xlabel="budget T (steps)", ylabel=name, title=name)
 h0 = {l: h for h, l in zip(*axes[0].get_legend_handles_labels())}
 h1 = {l: h for h, l in zip(*axes[1].get_legend_handles_labels())}
 fig.legend([*h0.values(), *h1.values()], [*h0, *h1], loc="outside lower center", ncol=3)
