@@ -89,14 +89,13 @@ print(cells[KEYS + ["n_seeds", "plateau_end", "final_seen_loss", "final_seen_acc
 # uniform sampling beyond the seed spread.
 
 # %%
-def points():
-    "The (N, T) pairs that were run, by budget then population."
-    return [(N, T) for T in budgets for N in Ns if len(cells[(cells.steps == T) & (cells.n_individuals == N)])]
+points = list(cells[["n_individuals", "steps"]].drop_duplicates().sort_values(["steps", "n_individuals"])
+              .itertuples(index=False, name=None))                        # the (N, T) pairs run, by budget then N
 
 
 def headline():
     parts = []
-    for N, T in points():
+    for N, T in points:
         a = best_alpha(T, N, "final_seen_loss")
         if not np.isfinite(a): continue
         v = verdict(cell(T, N, a), cell(T, N, 0.0)) if a != 0 and cell(T, N, 0.0) is not None else "tie"
@@ -226,7 +225,7 @@ else:
 # %%
 def per_NT(f) -> str:
     "'N, T: value; …' over every (N, T) that was run."
-    return "; ".join(f"{n_label(N)}, {T:.0f}: {f(T, N)}" for N, T in points())
+    return "; ".join(f"{n_label(N)}, {T:.0f}: {f(T, N)}" for N, T in points)
 
 
 def end_txt(T, N, a):
@@ -272,7 +271,7 @@ rows = [
 ]
 grid_rows = [dict(N=n_label(N), budget=f"{T:.0f}", **{f"α {a:g}": f"{end_txt(T, N, a)} / {fmt_spread(cell(T, N, a), 'final_seen_loss')}"
                                                      for a in alphas if cell(T, N, a) is not None})
-             for N, T in points()]
+             for N, T in points]
 span, total = wall_time(fi.runs)
 table = (md_table(rows) + f"\n**Every setting** (plateau end in steps, > T if some seed never left / final loss in nats, "
          f"mean (min–max) over seeds; baseline {base:.2f}). {seeds_note(cells.n_seeds)}.\n\n" + md_table(grid_rows)

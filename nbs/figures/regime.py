@@ -79,7 +79,7 @@ for ax, col, band, paper, name in ((axes[1], "ratio", LOSS_BAND, PAPER["ratio"],
     shown = Ts[:1]
     for T in Ts[1:]:
         if T - shown[-1] >= 0.15 * (Ts[-1] - Ts[0]): shown.append(T)
-    ax.set_xticks(Ts, [f"{T / 1000:g}k" if T in shown else "" for T in Ts])   # a budget too close to the last one: tick only
+    ax.set_xticks(Ts, [n_label(T) if T in shown else "" for T in Ts])   # a budget too close to the last one: tick only
     ax.set(xlabel="budget T (steps)", ylabel=name, title=name)
 h0 = {l: h for h, l in zip(*axes[0].get_legend_handles_labels())}
 h1 = {l: h for h, l in zip(*axes[1].get_legend_handles_labels())}

@@ -180,7 +180,7 @@ if axes[1].get_yscale() == "log": plain_log_ticks(axes[1].yaxis)      # a loss r
 for ax, name, t in ((axes[0], "final accuracy", "accuracy over everyone (all N)"),
                     (axes[1], "final loss / baseline", "loss over everyone (all N)")):
     ticks = budgets if len(budgets) > 1 else [round(budgets[0] * f) for f in (0.8, 1.0, 1.2)]
-    ax.set_xticks(ticks, [f"{T / 1000:g}k" for T in ticks])                 # thousands: budgets 400 steps apart stay apart
+    ax.set_xticks(ticks, [n_label(T) for T in ticks])                 # thousands: budgets 400 steps apart stay apart
     ax.set(xlabel="budget T (steps)", ylabel=name, title=t)
 h = {l: hd for ax in axes for hd, l in zip(*ax.get_legend_handles_labels())}
 fig.legend(h.values(), h.keys(), loc="outside lower center", ncol=3)
