@@ -180,6 +180,9 @@ def template_params(path) -> dict[str, Param]:
         if p is not None and p.help: help_ = p.help
         typ = p.inferred_type_name if p is not None and p.inferred_type_name != 'None' else ann
         out[name] = Param(name, typ, default, help_, value)
+    if unread := [n for n in out if n not in pm]:  # papermill would warn "unknown parameter" and leave it out of --help
+        raise ExperimentError([f"{path}: papermill cannot read the parameter line of {n!r}; write `name: type = value  # help` "
+                               "on one line, without '=' in the comment" for n in unread])
     return out
 
 def describe_params(tparams: dict) -> str:

@@ -24,8 +24,10 @@
 # setting is the one with the lowest mean final attribute loss (`best_settings`), and the figure says how many
 # settings it chose from. Writes into `fig_dir`:
 #
-# - `strategies.png`: final loss and final accuracy against N, each strategy at its best (Fig 4 right, Fig J); with
-#   one population (the cpu preset) one row per strategy, each seed a dot;
+# - `strategies.png`: final loss and final accuracy against N, each strategy at its best (Fig 4 right, Fig J), over
+#   the populations where every strategy was run; where that is one population or none (the cpu preset, where only
+#   uniform and the power law were also run at a second N), one row per strategy at the headline N, each seed a dot
+#   (every N stays in the tables);
 # - `strategies_curves.png`: loss and accuracy through training at the headline N;
 # - `strategies_new.png`: adaptive warm-up and growth against the best fixed warm-up at every N;
 # - `strategies_summary.md` (our numbers beside the paper's) and `strategies.json`.
@@ -98,41 +100,45 @@ def vs_uniform(N):
             f"At N {n_label(N)} every strategy ends above uniform sampling (best: {s})")
 
 
-one_N = len(Ns) == 1          # one population (the cpu preset): a dot plot, one row per strategy, each seed a dot
+N_all = [N for N in Ns if all(row(s, N) is not None for s in ORDER)]   # populations where every strategy was run
+one_N = len(N_all) <= 1       # else (the cpu preset): a dot plot at the headline N, one row per strategy, each seed a dot
 COLS = ["final_seen_loss", "final_seen_acc"]
 if one_N:
     fig, axes = figure(1, 2, height=3.0, sharey=True)
     ys = np.arange(len(ORDER))[::-1]
     for k, s in enumerate(ORDER):
-        b = best.loc[(s, Ns[0])]
+        b = row(s, N_h)
+        if b is None: continue
         for ax, col in zip(axes, COLS):
             ax.errorbar([b[col]], [ys[k] + 0.12], xerr=[[b[col] - b[f"{col}_min"]], [b[f"{col}_max"] - b[col]]], color=COLOR[s],
                         marker="o", ms=5, capsize=3, lw=1.5)
             if b.n_seeds > 1:
                 v = runs[runs.run.isin(b.runs)][col]
                 ax.plot(v, np.full(len(v), ys[k] - 0.15), ".", color=COLOR[s], alpha=0.7, ms=5)
-    handles = [axes[0].plot([], [], ".", color="0.4", ms=5, label="one seed (bar: range over seeds)")[0]] if best.n_seeds.max() > 1 else []
+    bh = best.xs(N_h, level="n_individuals")
+    handles = [axes[0].plot([], [], ".", color="0.4", ms=5, label="one seed (bar: range over seeds)")[0]] if bh.n_seeds.max() > 1 else []
     bl = axes[0].axvline(base, color=BASELINE, lw=1, ls=":", zorder=1, label="no-knowledge baseline")
-    fit_axis(axes[0], [*best.final_seen_loss_min, *best.final_seen_loss_max, base], axis="x")
-    fit_axis(axes[1], [*best.final_seen_acc_min, *best.final_seen_acc_max], axis="x", lower=0)
+    fit_axis(axes[0], [*bh.final_seen_loss_min, *bh.final_seen_loss_max, base], axis="x")
+    fit_axis(axes[1], [*bh.final_seen_acc_min, *bh.final_seen_acc_max], axis="x", lower=0)
     set_categories(axes[0], ys, ORDER, axis="y"); axes[0].set_ylim(-0.6, len(ORDER) - 0.4)
-    axes[0].set(xlabel="final loss (nats)", ylabel=f"each at its best (N {n_label(Ns[0])}, {T} steps)")
+    axes[0].set(xlabel="final loss (nats)", ylabel=f"each at its best (N {n_label(N_h)}, {T} steps)")
     axes[1].set(xlabel="final accuracy")
     fig.legend(handles=[bl, *handles], loc="outside lower center", ncol=2)
 else:
+    bf = best[best.index.get_level_values("n_individuals").isin(N_all)]
     fig, axes = figure(1, 2, height=3.2)
-    x0 = np.arange(len(Ns)); off = 0.35 / max(len(ORDER) - 1, 1)
+    x0 = np.arange(len(N_all)); off = 0.35 / max(len(ORDER) - 1, 1)
     for k, s in enumerate(ORDER):
-        b = best.xs(s, level="strategy").reindex(Ns)
+        b = best.xs(s, level="strategy").reindex(N_all)
         x = x0 + (k - (len(ORDER) - 1) / 2) * off
         for ax, col in zip(axes, COLS):
             ax.errorbar(x, b[col], [b[col] - b[f"{col}_min"], b[f"{col}_max"] - b[col]], color=COLOR[s], marker="o", ms=4,
                         capsize=2, lw=2.2 if s in ("uniform", "warm-up") else 1.2, label=s)
     bl = draw_baseline(axes[0], base)
-    fit_axis(axes[0], [*best.final_seen_loss_min, *best.final_seen_loss_max, base])
-    fit_axis(axes[1], [*best.final_seen_acc_min, *best.final_seen_acc_max], lower=0)
+    fit_axis(axes[0], [*bf.final_seen_loss_min, *bf.final_seen_loss_max, base])
+    fit_axis(axes[1], [*bf.final_seen_acc_min, *bf.final_seen_acc_max], lower=0)
     for ax, yl in zip(axes, ["final loss (nats)", "final accuracy"]):
-        set_categories(ax, x0, [n_label(N) for N in Ns]); ax.set_xlim(-0.5, len(Ns) - 0.5); ax.set(xlabel="individuals N", ylabel=yl)
+        set_categories(ax, x0, [n_label(N) for N in N_all]); ax.set_xlim(-0.5, len(N_all) - 0.5); ax.set(xlabel="individuals N", ylabel=yl)
     axes[0].legend(handles=[bl], loc="best")
     fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
 axes[0].set_title("final loss (all individuals)"); axes[1].set_title("final accuracy (all individuals)")
@@ -197,10 +203,10 @@ if N_w:
     for k, s in enumerate(shown):
         b = best.xs(s, level="strategy").reindex(N_w)
         r, lo, hi = (b[c].values / w.final_seen_loss.values for c in ("final_seen_loss", "final_seen_loss_min", "final_seen_loss_max"))
-        ax.errorbar(xw + (k - 1) * (1 / 3 if one_N else 0.18), r, [r - lo, hi - r], fmt="o", color=COLOR[s], capsize=3, label=s)
+        ax.errorbar(xw + (k - 1) * (1 / 3 if len(N_w) == 1 else 0.18), r, [r - lo, hi - r], fmt="o", color=COLOR[s], capsize=3, label=s)
         vals += [*lo, *hi]
     fit_axis(ax, vals, lower=0)
-    if one_N:
+    if len(N_w) == 1:
         set_categories(ax, (np.arange(len(shown)) - 1) / 3, shown); ax.set_xlim(-0.6, 0.6)
         ax.set(xlabel=f"strategy (N {n_label(N_w[0])}, {T} steps)", ylabel="final loss ÷ best fixed warm-up")
     else:
