@@ -36,17 +36,17 @@ def set_threads_from_env(var: str = 'FACTDYN_THREADS') -> int:
     return torch.get_num_threads()
 
 # %% ../nbs/06_analysis.ipynb #c31933e8
-def _room_for_3(axis, decades: float) -> bool:
-    "Whether labels at 2 and 3 (0.18 decade apart) on `axis` leave a gap of half a label between them, at its drawn size."
+def _room(axis, decades: float, gap: float) -> bool:
+    "Whether labels `gap` decades apart on `axis` (spanning `decades`) leave half a label between them, at its drawn size."
     from matplotlib.font_manager import FontProperties
     box = axis.axes.bbox                                                    # no drawing: formatting happens while drawing
     size = FontProperties(size=plt.rcParams[f'{axis.axis_name}tick.labelsize']).get_size_in_points()
     span = box.height if axis.axis_name == 'y' else box.width
     along = size if axis.axis_name == 'y' else 2.5 * size                 # a label's extent along the axis, in points
-    return np.log10(1.5) / decades * span >= 1.5 * along * axis.axes.figure.dpi / 72
+    return gap / decades * span >= 1.5 * along * axis.axes.figure.dpi / 72
 
 def plain_log_ticks(*axes):
-    "Plain-number labels ('0.5', '2', '300') on log-scaled `axes` (x or y Axis objects); minor ticks labelled at 2, 3, 5 up to two decades (2 and 5 where 2 and 3 would touch) (every one when fewer than two of 1, 2, 3, 5 are in view), at 2 and 5 up to three, none beyond."
+    "Plain-number labels ('0.5', '2', '300') on log-scaled `axes` (x or y Axis objects); minor ticks labelled at 2, 3, 5 up to two decades (2 and 5 where 2 and 3 would touch) (every one when fewer than two of 1, 2, 3, 5 are in view), at 2 and 5 up to three, none beyond; only those the axis has room for."
     def minor(axis):
         def f(v, _):
             lo, hi = sorted(axis.get_view_interval())
@@ -55,7 +55,8 @@ def plain_log_ticks(*axes):
             few = sum(lo <= d * 10.0 ** k <= hi for d in (1, 2, 3, 5) for k in ks) < 2
             decades = np.log10(hi / lo)
             keep = '' if decades > 3 else '25' if decades > 2 else '123456789' if few else '235'
-            if keep == '235' and not _room_for_3(axis, decades): keep = '25'        # 2 and 3 would touch: drop 3
+            if keep == '235' and not _room(axis, decades, np.log10(1.5)): keep = '25'   # 2 and 3 would touch: drop 3
+            if keep == '25' and not _room(axis, decades, np.log10(2)): keep = ''        # 5 and 10 would touch: majors only
             return f'{v:g}' if f'{v:.0e}'[0] in keep else ''
         return FuncFormatter(f)
     for axis in axes:
